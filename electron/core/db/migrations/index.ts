@@ -1,0 +1,36 @@
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import * as m0001 from './0001-initial';
+
+/**
+ * Migrations ship as imported modules, in order (Kysely's folder loader breaks once bundled).
+ * Add new ones at the end; never edit one that has shipped.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial': m0001,
+};
+
+export const SCHEMA_VERSION = Object.keys(MIGRATIONS).length;
+
+class ImportedMigrations implements MigrationProvider {
+  constructor(private readonly upTo?: string) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    if (!this.upTo) return MIGRATIONS;
+    const names = Object.keys(MIGRATIONS);
+    const end = names.indexOf(this.upTo);
+    if (end < 0) throw new Error(`Unknown migration ${this.upTo}`);
+    return Object.fromEntries(names.slice(0, end + 1).map((n) => [n, MIGRATIONS[n]!]));
+  }
+}
+
+/** Brings the store to the latest schema (or to `upTo`, for migration tests). */
+export async function migrate(db: Kysely<unknown>, upTo?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider: new ImportedMigrations(upTo) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(
+      `Migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
