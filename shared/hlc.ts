@@ -29,9 +29,8 @@ export function decodeHlc(value: string): HlcTimestamp {
 
 /**
  * A clock for one node. `now()` gives a timestamp greater than every timestamp it has issued or
- * received. When the counter would overflow within one millisecond, it waits for the physical
- * clock (by advancing `millis` only when the wall clock has caught up is not possible without
- * blocking, so it reports the overflow to the caller through `CounterOverflowError`).
+ * received. When the counter would overflow within one millisecond, the clock moves on to the
+ * next millisecond rather than block or fail (see `now()` and `receive()`).
  */
 export class HybridLogicalClock {
   private last: HlcTimestamp;

@@ -1,4 +1,8 @@
-import { parsePhoneNumberWithError, type CountryCode } from 'libphonenumber-js';
+import {
+  getCountryCallingCode,
+  parsePhoneNumberWithError,
+  type CountryCode,
+} from 'libphonenumber-js';
 
 export interface ParsedPhone {
   e164: string;
@@ -27,7 +31,9 @@ export function formatPhone(e164: string, clinicCountry: string): string {
   if (!parsed) return e164;
   try {
     const p = parsePhoneNumberWithError(e164);
-    return p.country === clinicCountry.toUpperCase() ? parsed.national : parsed.international;
+    // Compare calling codes, not countries: +44 7911 is Guernsey, yet dialled 07911 from London.
+    const home = getCountryCallingCode(clinicCountry.toUpperCase() as CountryCode);
+    return p.countryCallingCode === home ? parsed.national : parsed.international;
   } catch {
     return e164;
   }

@@ -22,7 +22,9 @@ export function parsePatientQuery(input: string, locale: string): PatientQuery {
   if (date) return { kind: 'date', date, chart: null };
   const chart = /^[A-Za-z0-9-]{1,20}$/.test(text) && /\d/.test(text) ? text : null;
   if (/^\+?[\d\s().-]+$/.test(text)) {
-    let digits = text.replace(/\D/g, '');
+    // "+44 (0)20 7946 0958", as printed on letterheads: the bracketed trunk 0 is never dialled
+    // after a country code, and without it the number is still found nationally.
+    let digits = text.replace(/\(\s*0\s*\)/g, '').replace(/\D/g, '');
     if (text.startsWith('+')) digits = digits.replace(/^0+/, '');
     else if (digits.startsWith('00')) digits = digits.slice(2);
     if (digits.length >= 3) return { kind: 'phone', digits, chart };

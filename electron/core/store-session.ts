@@ -138,6 +138,19 @@ export async function loadStaffSession(
   };
 }
 
+/**
+ * Setup found a data file but no keyring. The file cannot be opened without its keyring, but the
+ * keyring may still exist in a backup: keep the file aside rather than delete it.
+ */
+export function setAsideOrphanStore(file: string, now: number): string | null {
+  if (!fs.existsSync(file)) return null;
+  const aside = `${file}.orphaned-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (fs.existsSync(file + suffix)) fs.renameSync(file + suffix, aside + suffix);
+  }
+  return aside;
+}
+
 export function removeOrphanStore(file: string): void {
   // A store without a keyring can never be opened again (its key was never saved): clear it.
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
@@ -74,6 +75,14 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     return options.core.dispatch(req.params.name, req.body ?? {});
   });
 
+  // Event streams never go idle, so closing the server would wait for every open window to go
+  // away: end them first.
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.end();
+    streams.clear();
+  });
+
   app.get<{ Querystring: { token?: string } }>('/api/events', (req, reply) => {
     if (!authorised(req.query.token)) return reply.code(401).send({ error: 'unauthorised' });
     reply.hijack();
@@ -84,6 +93,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       'Content-Security-Policy': CONTENT_SECURITY_POLICY,
     });
     reply.raw.write(': connected\n\n');
+    streams.add(reply.raw);
     const unsubscribe = options.core.subscribe((event, payload) => {
       reply.raw.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
     });
@@ -91,6 +101,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     req.raw.on('close', () => {
       clearInterval(ping);
       unsubscribe();
+      streams.delete(reply.raw);
     });
   });
 

@@ -59,6 +59,13 @@ export interface AppStatus {
   setUp: boolean;
   session: Session | null;
   clinic: Clinic | null;
+  /**
+   * Minutes without input before the workstation locks (a per-workstation setting in the data
+   * folder's settings.json; practice managers change it with settings.setIdleLock).
+   */
+  idleLockMinutes: number;
+  /** Who locked the workstation, so the lock screen can offer to unlock; null when not locked. */
+  lockedBy: { username: string; displayName: string } | null;
 }
 
 export interface SetupResult {

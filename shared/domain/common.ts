@@ -2,11 +2,19 @@ import { z } from 'zod';
 import { isIsoDate } from '../dates';
 import { stripControl } from '../text';
 
+/**
+ * A lone UTF-16 surrogate (half an emoji, from a bad paste) cannot be stored as UTF-8: SQLite
+ * would silently keep U+FFFD instead, so such text is refused rather than altered.
+ */
+const wellFormed = (s: string | null | undefined) => s == null || !/\p{Cs}/u.test(s);
+const BROKEN_CHARACTER = 'Contains a broken character; please retype it';
+
 /** Free text typed by staff: trimmed, no control characters, bounded. */
 export const text = (max: number) =>
   z
     .string()
     .max(max * 4, `Must be at most ${max} characters`)
+    .refine(wellFormed, BROKEN_CHARACTER)
     .transform((s) => stripControl(s).trim())
     .pipe(z.string().max(max, `Must be at most ${max} characters`));
 
@@ -15,6 +23,7 @@ export const optionalText = (max: number) =>
   z
     .union([z.string(), z.null()])
     .optional()
+    .refine(wellFormed, BROKEN_CHARACTER)
     .transform((s) => (s == null ? null : stripControl(s).trim() || null))
     .pipe(z.string().max(max, `Must be at most ${max} characters`).nullable());
 

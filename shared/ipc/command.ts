@@ -12,6 +12,11 @@ export interface CommandSpec<I extends z.ZodType = z.ZodType, O = unknown> {
   summary: string;
   /** Whether the command reads or writes patient data; used by the audit tests. */
   touchesPatientData: boolean;
+  /**
+   * A read of one patient (`args.id`) that staff outside `roles` may make with an active
+   * emergency-access grant for that patient (see 'access.breakGlass').
+   */
+  breakGlass?: boolean;
   readonly __output?: O;
 }
 

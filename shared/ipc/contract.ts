@@ -1,11 +1,19 @@
+import { auditCommands } from './audit';
 import type { CommandArgs, CommandInput, CommandOutput } from './command';
 import { patientCommands } from './patients';
+import { schedulingCommands } from './scheduling';
 import { sessionCommands } from './session';
+import { staffCommands } from './staff';
+import { syncCommands, type SyncStatus } from './sync';
 
 /** Every command the renderer can send, by name. One place to see the whole api. */
 export const commands = {
   ...sessionCommands,
   ...patientCommands,
+  ...staffCommands,
+  ...schedulingCommands,
+  ...auditCommands,
+  ...syncCommands,
 } as const;
 
 export type Commands = typeof commands;
@@ -27,6 +35,12 @@ export function findCommand(name: unknown): Commands[CommandName] | undefined {
 export interface AppEvents {
   'patients.changed': { ids: string[] };
   'session.ended': { reason: 'logout' | 'locked' };
+  /** Staff accounts changed (added, edited, disabled, removed): refresh staff lists. */
+  'staff.changed': { ids: string[] };
+  /** The appointment book changed (bookings, or the set-up when `setup`): refresh the book. */
+  'schedule.changed': { setup: boolean };
+  /** What the sync indicator shows changed (connection, changes waiting, progress, problems). */
+  'sync.status': SyncStatus;
 }
 export type EventName = keyof AppEvents;
 

@@ -37,6 +37,7 @@ export const patientCommands = {
     roles: FRONT_DESK,
     summary: 'Open a patient record: demographics, alerts, phones, documents, insurance',
     touchesPatientData: true,
+    breakGlass: true,
   }),
   'patients.findDuplicates': command<DuplicateCandidate[]>()({
     input: z.strictObject({
@@ -78,5 +79,6 @@ export const patientCommands = {
     roles: FRONT_DESK,
     summary: 'Field-level history of a patient record',
     touchesPatientData: true,
+    breakGlass: true,
   }),
 } as const;

@@ -48,4 +48,17 @@ export const sessionCommands = {
     summary: 'Sign out: close the store and wipe key material',
     touchesPatientData: false,
   }),
+  'session.lock': command<null>()({
+    input: z.strictObject({}),
+    roles: 'signed-in',
+    summary:
+      'Lock the workstation: close the store and wipe keys; signing in again unlocks, and another member of staff signing in switches user',
+    touchesPatientData: false,
+  }),
+  'session.changePassword': command<null>()({
+    input: z.strictObject({ currentPassword: password, newPassword: password }),
+    roles: 'signed-in',
+    summary: 'Change your own password (re-wraps only your key; needs the current password)',
+    touchesPatientData: false,
+  }),
 } as const;

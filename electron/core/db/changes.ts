@@ -1,9 +1,14 @@
+import type BetterSqlite3 from 'better-sqlite3-multiple-ciphers';
 import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { HybridLogicalClock } from '../../../shared/hlc';
 import { AppError } from '../../../shared/errors';
+import { appendAudit, CHECKPOINT_EVERY } from '../audit/append';
+import { canonicalEvent, GENESIS_HASH, type AuditEventFields } from '../audit/chain';
+import { loadSodium, type Sodium } from '../crypto/sodium';
 import type { Tx } from './kysely';
 import type { Database } from './schema';
+import type { SqliteDatabase } from './store';
 
 /**
  * Every write to a replicated table goes through this module. It stamps the row with an HLC
@@ -30,7 +35,10 @@ export const REPLICATED_TABLES = {
     columns: ['name', 'time_zone', 'country', 'locale', 'age_of_consent'],
     subject: () => null,
   },
-  staff: { columns: ['username', 'display_name', 'role', 'status'], subject: () => null },
+  staff: {
+    columns: ['username', 'display_name', 'role', 'status', 'provider_id'],
+    subject: () => null,
+  },
   patient: {
     columns: [
       'chart_number',
@@ -68,9 +76,100 @@ export const REPLICATED_TABLES = {
   patient_document: patientChild(['type', 'number', 'issuing_country']),
   patient_insurance: patientChild(['payer', 'member_number', 'valid_from', 'valid_to']),
   patient_alert: patientChild(['kind', 'description', 'severity']),
+  // Scheduling (issue 3): set-up rows belong to no patient; appointments and what hangs off them do.
+  chair: { columns: ['name', 'position', 'active'], subject: () => null },
+  provider: { columns: ['name', 'kind', 'colour', 'position', 'active'], subject: () => null },
+  appointment_type: {
+    columns: [
+      'name',
+      'duration_units',
+      'colour',
+      'allowed_provider_kinds',
+      'default_procedure_codes',
+      'position',
+      'active',
+    ],
+    subject: () => null,
+  },
+  opening_hours: { columns: ['day', 'hours'], subject: () => null },
+  provider_hours: { columns: ['provider_id', 'day', 'hours', 'breaks'], subject: () => null },
+  closure: {
+    columns: [
+      'start_date',
+      'end_date',
+      'start_time',
+      'end_time',
+      'chair_id',
+      'provider_id',
+      'reason',
+    ],
+    subject: () => null,
+  },
+  scheduling_settings: { columns: ['late_cancellation'], subject: () => null },
+  appointment: patientChild([
+    'chair_id',
+    'provider_id',
+    'type_id',
+    'starts_at',
+    'ends_at',
+    'status',
+    'notes',
+    'cancel_reason',
+    'cancelled_by',
+    'late_cancellation',
+  ]),
+  appointment_status_change: patientChild([
+    'appointment_id',
+    'status',
+    'previous_status',
+    'changed_by',
+    'changed_at',
+    'reason',
+  ]),
+  conflict_acknowledgement: {
+    columns: [
+      'conflict_id',
+      'appointment_id',
+      'other_appointment_id',
+      'reason',
+      'acknowledged_by',
+      'acknowledged_at',
+    ],
+    subject: () => null,
+  },
+  waitlist_entry: patientChild([
+    'type_id',
+    'provider_id',
+    'duration_minutes',
+    'preferred_weekdays',
+    'preferred_times',
+    'current_appointment_id',
+    'asap',
+    'notes',
+    'status',
+    'booked_appointment_id',
+  ]),
+  recall: patientChild([
+    'type_id',
+    'interval_months',
+    'due_date',
+    'last_visit_date',
+    'status',
+    'notes',
+  ]),
 } as const satisfies Record<string, TableSpec>;
 
 export type ReplicatedTable = keyof typeof REPLICATED_TABLES & keyof Database;
+
+/**
+ * Tables whose rows are written once and never changed (a correction is a new row): sync applies
+ * their inserts and ignores anything else for them. Remote changes are merged by
+ * `ChangeApplier` in ../sync/apply.ts, which records them in change_log like local ones.
+ */
+export const INSERT_ONLY_TABLES: ReadonlySet<string> = new Set<ReplicatedTable>([
+  'appointment_status_change',
+  'conflict_acknowledgement',
+]);
 type Values = Record<string, string | number | null>;
 
 /** Who is writing, on which device, with which clock. Identity comes from the session. */
@@ -124,6 +223,13 @@ async function appendChange(
     })
     .execute();
   await tx.updateTable('hlc_state').set({ last: w.clock.lastIssued }).where('id', '=', 1).execute();
+  await appendAudit(tx, w, {
+    action: `${table}.${operation}`,
+    subjectId: subject,
+    targetTable: table,
+    targetId: rowId,
+    fields: Object.keys(payload),
+  });
 }
 
 /** Inserts a row (id generated as UUIDv7 unless given) and records it. */
@@ -214,4 +320,188 @@ export function deleteRecord(
   id: string,
 ): Promise<ChangeResult> {
   return updateRecord(tx, w, table, id, { deleted: 1 }, 'delete');
+}
+
+type Statement = BetterSqlite3.Statement<unknown[]>;
+
+interface PreparedShape {
+  columns: string[];
+  insert: Statement;
+  /** The JSON of the recorded column names, the same for every row of this shape. */
+  columnsJson: string;
+}
+
+/**
+ * The bulk form of `insertRecord`, for seeding and imports: for every record the same row, HLC
+ * stamp, change_log entry and audit event as `insertRecord`, written through cached prepared
+ * statements on the raw handle (Kysely's per-query cost dominates at a hundred thousand rows).
+ * Synchronous: create it with `BulkRecorder.create`, use it inside a transaction the caller holds
+ * on the same handle, and call `finish()` before that transaction commits so the clock is
+ * persisted with the data it stamped.
+ */
+export class BulkRecorder {
+  private readonly shapes = new Map<string, PreparedShape[]>();
+  private readonly appendLog: Statement;
+  private readonly persistClock: Statement;
+  private readonly appendAuditEvent: Statement;
+  private readonly appendAuditCheckpoint: Statement;
+  private auditSeq: number;
+  private auditHash: string;
+
+  private constructor(
+    private readonly sqlite: SqliteDatabase,
+    private readonly w: Writer,
+    private readonly sodium: Sodium,
+    private readonly newId: () => string,
+  ) {
+    this.appendLog = sqlite.prepare(
+      `INSERT INTO change_log (hlc, author_id, device_id, table_name, row_id, subject_id, operation,
+         columns, payload, recorded_at) VALUES (?, ?, ?, ?, ?, ?, 'insert', ?, ?, ?)`,
+    );
+    this.persistClock = sqlite.prepare('UPDATE hlc_state SET last = ? WHERE id = 1');
+    this.appendAuditEvent = sqlite.prepare(
+      `INSERT INTO audit_event (seq, id, at, hlc, device_id, actor_id, action, subject_id,
+         target_table, target_id, fields, reason, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.appendAuditCheckpoint = sqlite.prepare(
+      'INSERT INTO audit_checkpoint (seq, hash, at) VALUES (?, ?, ?)',
+    );
+    const last = sqlite
+      .prepare('SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1')
+      .get() as { seq: number; hash: string } | undefined;
+    this.auditSeq = last?.seq ?? 0;
+    this.auditHash = last?.hash ?? GENESIS_HASH;
+  }
+
+  /**
+   * Reads the end of the audit chain, so call it inside the caller's transaction. `newId` makes
+   * ids for rows given without one (UUIDv7, like `insertRecord`).
+   */
+  static async create(
+    sqlite: SqliteDatabase,
+    w: Writer,
+    newId: () => string = () => uuidv7(),
+  ): Promise<BulkRecorder> {
+    return new BulkRecorder(sqlite, w, await loadSodium(), newId);
+  }
+
+  /** Same contract as `insertRecord`; `at` lets a batch share one timestamp. */
+  insert(
+    table: ReplicatedTable,
+    values: Values,
+    at: string = this.w.now().toISOString(),
+  ): ChangeResult {
+    const s = spec(table);
+    const id = (values.id as string | undefined) ?? this.newId();
+    const hlc = this.w.clock.now();
+    const recorded = pick(values, s.columns);
+    const row: Values = {
+      ...recorded,
+      ...pick(values, s.local ?? []),
+      id,
+      hlc,
+      created_at: at,
+      updated_at: at,
+      deleted: 0,
+    };
+    const recordedColumns = Object.keys(recorded);
+    const shape = this.shape(table, Object.keys(row), recordedColumns);
+    shape.insert.run(...Object.values(row));
+    const subject = s.subject(row);
+    this.appendLog.run(
+      hlc,
+      this.w.actorId,
+      this.w.deviceId,
+      table,
+      id,
+      subject,
+      shape.columnsJson,
+      JSON.stringify(recorded),
+      at,
+    );
+    this.audit(table, id, subject, recordedColumns.length > 0 ? shape.columnsJson : null, at);
+    return { id, hlc, columns: recordedColumns };
+  }
+
+  /** Persists the clock; call it inside the transaction, after the last insert. */
+  finish(): void {
+    this.persistClock.run(this.w.clock.lastIssued);
+  }
+
+  /** The prepared insert for one column list; rows of a table mostly share one or two. */
+  private shape(table: string, columns: string[], recordedColumns: string[]): PreparedShape {
+    let list = this.shapes.get(table);
+    if (!list) {
+      list = [];
+      this.shapes.set(table, list);
+    }
+    for (const candidate of list) {
+      const known = candidate.columns;
+      if (known.length !== columns.length) continue;
+      let same = true;
+      for (let i = 0; i < known.length && same; i++) same = known[i] === columns[i];
+      if (same) return candidate;
+    }
+    const created: PreparedShape = {
+      columns,
+      insert: this.sqlite.prepare(
+        `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')})
+         VALUES (${columns.map(() => '?').join(', ')})`,
+      ),
+      columnsJson: JSON.stringify(recordedColumns),
+    };
+    list.push(created);
+    return created;
+  }
+
+  /** The event `appendChange` appends through `appendAudit`, chained the same way. */
+  private audit(
+    table: string,
+    rowId: string,
+    subject: string | null,
+    fields: string | null,
+    at: string,
+  ): void {
+    const event: AuditEventFields = {
+      id: this.newId(),
+      at,
+      hlc: this.w.clock.lastIssued,
+      device_id: this.w.deviceId,
+      actor_id: this.w.actorId,
+      action: `${table}.insert`,
+      subject_id: subject,
+      target_table: table,
+      target_id: rowId,
+      fields,
+      reason: null,
+    };
+    const prev = this.auditHash;
+    const hash = this.sodium.crypto_generichash(
+      32,
+      `${prev}\n${canonicalEvent(event)}`,
+      null,
+      'hex',
+    );
+    const seq = this.auditSeq + 1;
+    this.appendAuditEvent.run(
+      seq,
+      event.id,
+      event.at,
+      event.hlc,
+      event.device_id,
+      event.actor_id,
+      event.action,
+      event.subject_id,
+      event.target_table,
+      event.target_id,
+      event.fields,
+      event.reason,
+      prev,
+      hash,
+    );
+    if (seq % CHECKPOINT_EVERY === 0) this.appendAuditCheckpoint.run(seq, hash, at);
+    this.auditSeq = seq;
+    this.auditHash = hash;
+  }
 }

@@ -34,10 +34,16 @@ function isSqliteError(e: unknown, ...codes: string[]): boolean {
   return typeof code === 'string' && codes.some((c) => code.startsWith(c));
 }
 
-/** Maps SQLite's errors about unreadable pages to a typed error; other errors pass through. */
+/**
+ * Maps SQLite's errors about unreadable pages to a typed error, also when wrapped as the `cause`
+ * of another error (migrations wrap theirs); other errors pass through.
+ */
 export function mapStoreError(e: unknown): unknown {
-  if (isSqliteError(e, 'SQLITE_NOTADB', 'SQLITE_CORRUPT'))
-    return corrupt('a page failed its integrity check');
+  for (let cause = e, depth = 0; cause && depth < 5; depth++) {
+    if (isSqliteError(cause, 'SQLITE_NOTADB', 'SQLITE_CORRUPT'))
+      return corrupt('a page failed its integrity check');
+    cause = (cause as { cause?: unknown }).cause;
+  }
   return e;
 }
 

@@ -14,9 +14,16 @@ import type {
 } from '../../../shared/domain/patient';
 import { parsePhone, phoneSearchKeys } from '../../../shared/phone';
 import { parsePatientQuery } from '../../../shared/search';
-import { foldText } from '../../../shared/text';
-import { deleteRecord, insertRecord, updateRecord, type ReplicatedTable } from '../db/changes';
+import { foldText, tokenize } from '../../../shared/text';
+import {
+  deleteRecord,
+  insertRecord,
+  updateRecord,
+  type BulkRecorder,
+  type ReplicatedTable,
+} from '../db/changes';
 import type { Executor, Tx } from '../db/kysely';
+import type { SqliteDatabase } from '../db/store';
 import { notFound } from '../errors';
 import type { ServiceContext } from './context';
 import { toPatient, toSummary, type SummaryRow } from './patient-mapping';
@@ -32,7 +39,8 @@ const SUMMARY_COLUMNS = [
   'name_key',
 ] as const;
 
-const nameKey = (family: string, given: string) => `${foldText(family)}\u0001${foldText(given)}`;
+const nameKey = (family: string, given: string, fold: (s: string) => string = foldText) =>
+  `${fold(family)}\u0001${fold(given)}`;
 
 // ---------------------------------------------------------------------------------------------
 // Reading
@@ -136,11 +144,13 @@ async function summaries(db: Executor, rows: SummaryRow[]): Promise<PatientSumma
 
 async function rowsByIds(db: Executor, ids: string[]): Promise<SummaryRow[]> {
   if (ids.length === 0) return [];
+  // `+deleted` keeps the planner on the primary key: without statistics it would otherwise walk
+  // the (deleted, status, ...) index, every patient, believing `deleted = 0` selective.
   return db
     .selectFrom('patient')
     .select(SUMMARY_COLUMNS)
     .where('id', 'in', ids)
-    .where('deleted', '=', 0)
+    .where(sql<number>`+deleted`, '=', 0)
     .execute();
 }
 
@@ -190,15 +200,14 @@ export async function searchPatients(
       q.kind === 'phone'
         ? `phones : "${q.digits}"*`
         : q.tokens.map((t) => `names : "${t}"*`).join(' AND ');
-    const hits = await sql<{ patient_id: string }>`
-      SELECT k.patient_id FROM patient_search s JOIN patient_search_key k ON k.key = s.rowid
-      WHERE patient_search MATCH ${match} LIMIT ${take}`.execute(db);
-    add(
-      await rowsByIds(
-        db,
-        hits.rows.map((h) => h.patient_id),
-      ),
-    );
+    // One statement from index hit to patient row (deleted patients have no search row).
+    const hits = await sql<SummaryRow>`
+      SELECT ${sql.join(SUMMARY_COLUMNS.map((c) => sql.ref(`p.${c}`)))}
+      FROM patient_search s
+      JOIN patient_search_key k ON k.key = s.rowid
+      JOIN patient p ON p.id = k.patient_id
+      WHERE patient_search MATCH ${match} AND +p.deleted = 0 LIMIT ${take}`.execute(db);
+    add(hits.rows);
   }
   const rows = [...found.values()];
   const items = await summaries(db, rows);
@@ -291,7 +300,7 @@ export async function findDuplicates(
 
 type Columns = Record<string, string | number | null>;
 
-function patientColumns(d: PatientData): Columns {
+function patientColumns(d: PatientData, fold: (s: string) => string = foldText): Columns {
   return {
     title: d.title,
     given_names: d.givenNames,
@@ -319,7 +328,7 @@ function patientColumns(d: PatientData): Columns {
     guardian_phone: d.guardian?.kind === 'contact' ? d.guardian.phone : null,
     notes: d.notes,
     status: d.status,
-    name_key: nameKey(d.familyName, d.givenNames),
+    name_key: nameKey(d.familyName, d.givenNames, fold),
   };
 }
 
@@ -458,13 +467,46 @@ export async function reindexPatient(tx: Executor, patientId: string): Promise<v
     .where('patient_id', '=', patientId)
     .where('deleted', '=', 0)
     .execute();
-  const names = [p.given_names, p.family_name, p.patronymic, p.preferred_name]
-    .filter(Boolean)
-    .join(' ');
+  const names = searchNames(p);
   const phoneKeys = phones.flatMap((ph) => phoneSearchKeys(ph.e164)).join(' ');
   await sql`INSERT INTO patient_search (rowid, names, phones) VALUES (${key}, ${names}, ${phoneKeys})`.execute(
     tx,
   );
+}
+
+/**
+ * The names column of a patient's search row, folded by the same `tokenize` that reads queries.
+ * FTS5's own folding keeps marks it does not know (Hebrew points, Devanagari vowel signs, Arabic
+ * hamza) as separators, so raw names in other scripts would never match a folded query.
+ */
+function searchNames(
+  p: {
+    given_names: string;
+    family_name: string;
+    patronymic: string | null;
+    preferred_name: string | null;
+  },
+  tokens: (s: string) => string[] = tokenize,
+): string {
+  // Part by part: the same tokens as the joined text (a space only separates), and the bulk path
+  // can memoise each part.
+  const out: string[] = [];
+  for (const part of [p.given_names, p.family_name, p.patronymic, p.preferred_name])
+    if (part) out.push(...tokens(part));
+  return out.join(' ');
+}
+
+/** Caches a pure string function for one bulk call (names repeat a lot across patients). */
+function memoise<T>(fn: (s: string) => T): (s: string) => T {
+  const cache = new Map<string, T>();
+  return (s) => {
+    let value = cache.get(s);
+    if (value === undefined) {
+      value = fn(s);
+      cache.set(s, value);
+    }
+    return value;
+  };
 }
 
 interface ChildSpec<T> {
@@ -511,6 +553,34 @@ async function syncChildren<T extends { id?: string | undefined }>(
   return changes;
 }
 
+// Column mappers shared by the one-by-one and the bulk write paths.
+const phoneColumns = (
+  p: PatientData['phones'][number],
+  i: number,
+  e164: string,
+  hasPreferred: boolean,
+): Columns => ({
+  e164,
+  type: p.type,
+  preferred: p.preferred || (!hasPreferred && i === 0) ? 1 : 0,
+});
+const documentColumns = (doc: PatientData['documents'][number]): Columns => ({
+  type: doc.type,
+  number: doc.number,
+  issuing_country: doc.issuingCountry,
+});
+const insuranceColumns = (p: PatientData['insurance'][number]): Columns => ({
+  payer: p.payer,
+  member_number: p.memberNumber,
+  valid_from: p.validFrom ?? null,
+  valid_to: p.validTo ?? null,
+});
+const alertColumns = (a: PatientData['alerts'][number]): Columns => ({
+  kind: a.kind,
+  description: a.description,
+  severity: a.severity,
+});
+
 async function writeChildren(
   tx: Tx,
   ctx: ServiceContext,
@@ -523,38 +593,25 @@ async function writeChildren(
     const hasPreferred = d.phones.some((p) => p.preferred);
     changes += await syncChildren(tx, ctx, patientId, d.phones, {
       table: 'patient_phone',
-      columns: (p, i) => ({
-        e164: phonesE164[i]!,
-        type: p.type,
-        preferred: p.preferred || (!hasPreferred && i === 0) ? 1 : 0,
-      }),
+      columns: (p, i) => phoneColumns(p, i, phonesE164[i]!, hasPreferred),
     });
   }
   if (d.documents) {
     changes += await syncChildren(tx, ctx, patientId, d.documents, {
       table: 'patient_document',
-      columns: (doc) => ({
-        type: doc.type,
-        number: doc.number,
-        issuing_country: doc.issuingCountry,
-      }),
+      columns: documentColumns,
     });
   }
   if (d.insurance) {
     changes += await syncChildren(tx, ctx, patientId, d.insurance, {
       table: 'patient_insurance',
-      columns: (p) => ({
-        payer: p.payer,
-        member_number: p.memberNumber,
-        valid_from: p.validFrom ?? null,
-        valid_to: p.validTo ?? null,
-      }),
+      columns: insuranceColumns,
     });
   }
   if (d.alerts) {
     changes += await syncChildren(tx, ctx, patientId, d.alerts, {
       table: 'patient_alert',
-      columns: (a) => ({ kind: a.kind, description: a.description, severity: a.severity }),
+      columns: alertColumns,
     });
   }
   return changes;
@@ -590,6 +647,117 @@ export async function createPatient(
   });
   ctx.emit('patients.changed', { ids: [id] });
   return getPatient(ctx, id);
+}
+
+/** A new patient for `insertPatientsBulk`. */
+export interface NewPatientRecord {
+  id: string;
+  /** Parsed by `patientInput` and meeting the rules `createPatient` checks (guardians, dates). */
+  data: PatientData;
+  /** E.164 form of each of `data.phones`, in order. */
+  phonesE164: string[];
+  emergencyPhone: string | null;
+  guardianPhone: string | null;
+  /**
+   * `phoneSearchKeys` of each phone, when the caller already has them: libphonenumber costs tens
+   * of microseconds a number, which dominates a large import. Computed here when absent.
+   */
+  phoneSearchKeys?: string[][];
+}
+
+/**
+ * The bulk path of `createPatient`, for seeding and imports: the same rows, change records and
+ * search rows, through prepared statements. Synchronous; run it inside a transaction the caller
+ * holds on `sqlite` (the handle behind `recorder`) and call `recorder.finish()` in it. Chart
+ * numbers continue the clinic's sequence. Callers validate the data first (the seed generator is
+ * tested against the same schema and rules); duplicates are not looked for.
+ */
+export function insertPatientsBulk(
+  sqlite: SqliteDatabase,
+  recorder: BulkRecorder,
+  items: readonly NewPatientRecord[],
+  at: string,
+): void {
+  const chartTaken = sqlite
+    .prepare('SELECT 1 FROM patient WHERE chart_number = ? COLLATE NOCASE')
+    .pluck();
+  const nextChart = sqlite
+    .prepare(`SELECT value FROM meta WHERE key = 'next_chart_number'`)
+    .pluck();
+  const saveNextChart = sqlite.prepare(
+    `INSERT INTO meta (key, value) VALUES ('next_chart_number', ?)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+  );
+  const addSearchKey = sqlite.prepare('INSERT INTO patient_search_key (patient_id) VALUES (?)');
+  const addSearchRow = sqlite.prepare(
+    'INSERT INTO patient_search (rowid, names, phones) VALUES (?, ?, ?)',
+  );
+  let chart = Number((nextChart.get() as string | undefined) ?? 1001);
+  let allocated = false;
+  const fold = memoise(foldText);
+  const tokens = memoise(tokenize);
+  for (const item of items) {
+    const d = item.data;
+    if (item.phonesE164.length !== d.phones.length)
+      throw new Error('Each phone needs its E.164 form');
+    let chartNumber = d.chartNumber;
+    if (chartNumber) {
+      if (chartTaken.get(chartNumber))
+        throw new AppError('CONFLICT', 'This chart number is already in use.', [
+          { path: 'chartNumber', message: 'Already in use' },
+        ]);
+    } else {
+      while (chartTaken.get(String(chart))) chart += 1;
+      chartNumber = String(chart);
+      chart += 1;
+      allocated = true;
+    }
+    const columns = patientColumns(d, fold);
+    recorder.insert(
+      'patient',
+      {
+        ...columns,
+        id: item.id,
+        chart_number: chartNumber,
+        emergency_phone: item.emergencyPhone,
+        guardian_phone: item.guardianPhone,
+      },
+      at,
+    );
+    const hasPreferred = d.phones.some((p) => p.preferred);
+    d.phones.forEach((p, i) => {
+      const values = phoneColumns(p, i, item.phonesE164[i]!, hasPreferred);
+      recorder.insert('patient_phone', { ...values, patient_id: item.id }, at);
+    });
+    for (const doc of d.documents)
+      recorder.insert('patient_document', { ...documentColumns(doc), patient_id: item.id }, at);
+    for (const policy of d.insurance)
+      recorder.insert(
+        'patient_insurance',
+        { ...insuranceColumns(policy), patient_id: item.id },
+        at,
+      );
+    for (const alert of d.alerts)
+      recorder.insert('patient_alert', { ...alertColumns(alert), patient_id: item.id }, at);
+    const key = addSearchKey.run(item.id).lastInsertRowid;
+    const phoneKeys = item.phonesE164
+      .flatMap((e164, i) => item.phoneSearchKeys?.[i] ?? phoneSearchKeys(e164))
+      .join(' ');
+    addSearchRow.run(
+      key,
+      searchNames(
+        {
+          given_names: d.givenNames,
+          family_name: d.familyName,
+          patronymic: d.patronymic,
+          preferred_name: d.preferredName,
+        },
+        tokens,
+      ),
+      phoneKeys,
+    );
+  }
+  if (allocated) saveNextChart.run(String(chart));
 }
 
 /** Back from the domain shape to input shape, so a patch can be merged and re-validated whole. */

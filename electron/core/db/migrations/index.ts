@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import * as m0001 from './0001-initial';
+import * as m0002 from './0002-staff-audit';
+import * as m0003 from './0003-scheduling';
+import * as m0004 from './0004-sync';
 
 /**
  * Migrations ship as imported modules, in order (Kysely's folder loader breaks once bundled).
@@ -8,6 +11,9 @@ import * as m0001 from './0001-initial';
  */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0002-staff-audit': m0002,
+  '0003-scheduling': m0003,
+  '0004-sync': m0004,
 };
 
 export const SCHEMA_VERSION = Object.keys(MIGRATIONS).length;
@@ -29,8 +35,10 @@ export async function migrate(db: Kysely<unknown>, upTo?: string): Promise<void>
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    // Keep the cause: a damaged page read while migrating must still surface as STORE_CORRUPT.
     throw new Error(
       `Migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
 }

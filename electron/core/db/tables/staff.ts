@@ -6,6 +6,8 @@ export interface StaffTable extends ReplicatedColumns {
   display_name: string;
   role: string;
   status: string;
+  /** Link to a provider (scheduling), when the staff member treats patients. */
+  provider_id: string | null;
 }
 export type StaffRow = Selectable<StaffTable>;
 export type NewStaff = Insertable<StaffTable>;
