@@ -75,13 +75,11 @@ async function workstation(network: Network): Promise<BrowserApp> {
   return app;
 }
 
-const indicator = (page: Page) => page.locator('.sync-indicator__text');
+const indicator = (page: Page) => page.locator('.sync-indicator__button');
 
+/** The indicator in the top bar opens the sync screen. */
 async function openSync(page: Page): Promise<void> {
-  await page
-    .getByRole('navigation', { name: 'Main' })
-    .getByRole('button', { name: 'Sync' })
-    .click();
+  await indicator(page).click();
   await textOf(page.getByRole('heading', { level: 1 }), /^Sync$/);
 }
 

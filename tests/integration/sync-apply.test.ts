@@ -179,6 +179,60 @@ describe('merging changes from other workstations', () => {
   });
 });
 
+describe('a shred', () => {
+  it('removes the patient, their sub-records, change records and search row everywhere', async () => {
+    const [a, b] = await replicas(2);
+    const { crypto } = await loadSyncCrypto();
+    const gone = await newPatient(a!, 'Erased', 'Person');
+    const kept = await newPatient(a!, 'Kept', 'Person');
+    await write(a!, (tx) =>
+      insertRecord(tx, a!.writer, 'patient_phone', {
+        patient_id: gone,
+        e164: '+447911123456',
+        type: 'mobile',
+        preferred: 1,
+      }),
+    );
+    await b!.deliver(asLog(await a!.send()));
+    expect(b!.row('patient', gone)).toBeDefined();
+    const header: MessageHeader = {
+      v: 1,
+      bucket: REPLICA_BUCKET,
+      device: a!.store.clock.node,
+      deviceSeq: 99,
+      hlc: a!.store.clock.now(),
+      table: 'patient',
+      rowId: gone,
+      subject: gone,
+      op: 'shred',
+      schema: SCHEMA_VERSION,
+      keyId: 'k1',
+    };
+    const payload = sealPayload(
+      crypto,
+      header,
+      encodeChangeBody({ author: null, insert: false, columns: {} }),
+      a!.clinicKey,
+    );
+    await b!.deliver([{ serverSeq: 100, header, payload }]);
+    const sqlite = b!.store.sqlite;
+    expect(b!.row('patient', gone)).toBeUndefined();
+    expect(
+      sqlite.prepare('SELECT count(*) FROM patient_phone WHERE patient_id = ?').pluck().get(gone),
+    ).toBe(0);
+    expect(
+      sqlite.prepare('SELECT count(*) FROM change_log WHERE subject_id = ?').pluck().get(gone),
+    ).toBe(0);
+    expect(
+      sqlite
+        .prepare('SELECT count(*) FROM patient_search_key WHERE patient_id = ?')
+        .pluck()
+        .get(gone),
+    ).toBe(0);
+    expect(b!.row('patient', kept)).toBeDefined();
+  });
+});
+
 describe('changes that are not applied', () => {
   it('holds a change stamped more than 5 minutes ahead, poisons no clock, and applies it in time', async () => {
     let now = Date.UTC(2026, 0, 5, 9);

@@ -12,6 +12,7 @@ import { ChangeApplier, type ApplyOutcome } from './apply';
 import type { RelayAuth } from './auth';
 import type { DeviceKeys, SyncCrypto } from './crypto';
 import {
+  hasUnsealed,
   nextBatch,
   prepareOutbox,
   RETRY_AFTER_MS,
@@ -104,7 +105,7 @@ export class SyncEngine {
   private pushTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private interval: NodeJS.Timeout | null = null;
-  private lastKickAt = 0;
+  private lastPushAt = 0;
   private failures = 0;
   private knownCursor = 0;
   private applier: { sqlite: unknown; applier: ChangeApplier } | null = null;
@@ -141,20 +142,31 @@ export class SyncEngine {
     return this.stopped;
   }
 
-  /** A command wrote something: push at once, or at the end of the current window. */
+  /**
+   * A command succeeded: if it wrote changes, push them at once, or at the end of the current
+   * window while changes keep coming. Commands that only read cost one indexed lookup.
+   */
   noteLocalChange(): void {
     if (this.stopped || !this.timing.background || this.pushTimer) return;
-    const wait = Math.max(0, this.lastKickAt + this.timing.debounceMs - this.host.now());
+    const wait = Math.max(0, this.lastPushAt + this.timing.debounceMs - this.host.now());
     this.pushTimer = setTimeout(() => {
       this.pushTimer = null;
-      void this.kick();
+      void this.pushIfChanged();
     }, wait);
+  }
+
+  private async pushIfChanged(): Promise<void> {
+    const unsent = await this.host
+      .withStore((store) => withConnection(store, () => hasUnsealed(store.sqlite, store.deviceId)))
+      .catch(() => false);
+    if (!unsent || this.stopped) return;
+    this.lastPushAt = this.host.now();
+    await this.kick();
   }
 
   /** Runs a cycle (or one more after the current); resolves when it is done. Never throws. */
   kick(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    this.lastKickAt = this.host.now();
     if (this.running) {
       this.again = true;
       return this.running;

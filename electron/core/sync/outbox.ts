@@ -102,7 +102,14 @@ export function prepareOutbox(ctx: OutboxContext, at: string, limit = 5000): num
        FROM change_log WHERE seq > ? AND device_id = ? ORDER BY seq LIMIT ?`,
     )
     .all(from, ctx.localDeviceId, limit) as ChangeRow[];
-  if (rows.length === 0) return 0;
+  // Everything up to the newest change has been looked at when fewer than `limit` were found:
+  // the next look starts there, past the changes that came from other workstations.
+  const newest = sqlite.prepare('SELECT max(seq) FROM change_log').pluck().get() as number | null;
+  if (rows.length === 0) {
+    if (newest !== null && newest > state.prepared_through)
+      updateState(sqlite, { prepared_through: newest });
+    return 0;
+  }
   const insert = sqlite.prepare(
     `INSERT INTO sync_outbox (device_seq, change_seq, bucket, key_id, schema, nonce, state, code,
        reason, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -140,8 +147,21 @@ export function prepareOutbox(ctx: OutboxContext, at: string, limit = 5000): num
     );
     seq += 1;
   }
-  updateState(sqlite, { prepared_through: rows.at(-1)!.seq, next_device_seq: seq });
+  updateState(sqlite, {
+    prepared_through: rows.length < limit && newest !== null ? newest : rows.at(-1)!.seq,
+    next_device_seq: seq,
+  });
   return rows.length;
+}
+
+/** Whether this workstation has changes not yet numbered into the outbox. */
+export function hasUnsealed(sqlite: SqliteDatabase, localDeviceId: string): boolean {
+  const state = readState(sqlite);
+  return (
+    sqlite
+      .prepare('SELECT 1 FROM change_log WHERE seq > ? AND device_id = ? LIMIT 1')
+      .get(Math.max(state.prepared_through, state.outbox_from), localDeviceId) !== undefined
+  );
 }
 
 export interface Batch {

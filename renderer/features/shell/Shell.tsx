@@ -23,7 +23,6 @@ const NAV: ReadonlyArray<{ section: Section; label: string; needs: CommandName }
   { section: 'staff', label: 'Staff', needs: 'staff.list' },
   { section: 'audit', label: 'Audit', needs: 'audit.list' },
   { section: 'settings', label: 'Settings', needs: 'settings.security' },
-  { section: 'sync', label: 'Sync', needs: 'sync.status' },
 ];
 
 export function Shell() {
@@ -35,7 +34,8 @@ export function Shell() {
   const go = useSection((s) => s.go);
   if (!session) return null;
   const visible = NAV.filter((n) => can(session.role, n.needs));
-  const allowed = (s: Section | null) => visible.some((n) => n.section === s);
+  // The sync screen opens from the indicator, for everyone signed in.
+  const allowed = (s: Section | null) => s === 'sync' || visible.some((n) => n.section === s);
   const home = homeSection(session.role);
   const section =
     chosen && allowed(chosen) ? chosen : allowed(home) ? home : (visible[0]?.section ?? null);
@@ -49,7 +49,10 @@ export function Shell() {
           <span className="topbar__logo" aria-hidden="true">
             E
           </span>
-          <span className="topbar__clinic">{clinic?.name ?? 'Enamel'}</span>
+          <span className="sync-brand">
+            <span className="topbar__clinic">{clinic?.name ?? 'Enamel'}</span>
+            <SyncIndicator />
+          </span>
         </div>
         <nav className="topbar__nav" aria-label="Main">
           {visible.map((n) => (
@@ -68,7 +71,6 @@ export function Shell() {
           ))}
         </nav>
         <div className="topbar__user">
-          <SyncIndicator />
           <UserMenu />
           <LockButton />
           <button type="button" className="button button--quiet" onClick={() => void logout()}>

@@ -7,9 +7,10 @@ import './sync.css';
 const POLL_MS = 15_000;
 
 /**
- * Always in the top bar: online or offline, changes waiting to be sent, the last successful
- * sync and, when something is wrong, what, in words (also read out by screen readers). During
- * a joining workstation's first pull it carries a progress bar. It opens the sync screen.
+ * Always in the top bar, under the clinic's name: online or offline, changes waiting to be sent,
+ * the last successful sync and, when something is wrong, what, in words (in its title, its
+ * accessible name and a live region). During a joining workstation's first pull it carries a
+ * progress bar. It opens the sync screen.
  */
 export function SyncIndicator() {
   const status = useSync((s) => s.status);
@@ -31,7 +32,7 @@ export function SyncIndicator() {
   }, []);
 
   if (!status) return null;
-  const { text, tone } = summary(status, now);
+  const { state, more, tone } = summary(status, now);
   const details = [
     status.connection === 'offline'
       ? 'The relay cannot be reached.'
@@ -51,10 +52,13 @@ export function SyncIndicator() {
         className={`sync-indicator__button sync-indicator__button--${tone}`}
         onClick={() => go('sync')}
         title={details || 'Sync with the clinic’s other workstations'}
-        aria-label={`Sync: ${text}. ${details}`.trim()}
+        aria-label={`Sync: ${state}, ${more}. ${details}`.trim()}
       >
         <span className="sync-indicator__dot" aria-hidden="true" />
-        <span className="sync-indicator__text">{text}</span>
+        <span className="sync-indicator__line">
+          <span className="sync-indicator__state">{state}</span>
+          <span className="sync-indicator__more"> · {more}</span>
+        </span>
       </button>
       {bootstrap ? (
         <progress

@@ -86,6 +86,8 @@ export function SyncScreen() {
   const session = useSession((s) => s.session);
   const heading = useRef<HTMLHeadingElement>(null);
   const manager = session ? can(session.role, 'sync.devices') : false;
+  // Bumped by an approval, so the list of workstations shows the new one.
+  const [approvals, setApprovals] = useState(0);
 
   useEffect(() => {
     heading.current?.focus();
@@ -125,8 +127,10 @@ export function SyncScreen() {
               </section>
             )
           ) : null}
-          {status.enrolment === 'enrolled' && manager ? <ApproveCard /> : null}
-          {status.enrolment === 'enrolled' && manager ? <DevicesCard /> : null}
+          {status.enrolment === 'enrolled' && manager ? (
+            <ApproveCard onApproved={() => setApprovals((n) => n + 1)} />
+          ) : null}
+          {status.enrolment === 'enrolled' && manager ? <DevicesCard version={approvals} /> : null}
           <ProblemsCard />
           <ConflictsLink />
         </div>
@@ -138,7 +142,7 @@ export function SyncScreen() {
 function StatusCard() {
   const status = useSync((s) => s.status)!;
   const action = useAction();
-  const { text } = summary(status);
+  const { state, more } = summary(status);
   return (
     <section className="card" aria-labelledby="sync-status-title">
       <h2 id="sync-status-title" className="card__title">
@@ -147,7 +151,9 @@ function StatusCard() {
       <dl className="facts">
         <div className="facts__row">
           <dt>State</dt>
-          <dd>{text}</dd>
+          <dd>
+            {state} ({more})
+          </dd>
         </div>
         {status.deviceName ? (
           <div className="facts__row">
@@ -384,7 +390,7 @@ function JoinCard() {
   );
 }
 
-function ApproveCard() {
+function ApproveCard({ onApproved }: { onApproved(): void }) {
   const [code, setCode] = useState('');
   const [request, setRequest] = useState<JoinRequestView | null>(null);
   const [fingerprint, setFingerprint] = useState('');
@@ -435,6 +441,7 @@ function ApproveCard() {
               setRequest(null);
               setCode('');
               setFingerprint('');
+              onApproved();
             });
           }}
         >
@@ -470,14 +477,14 @@ function ApproveCard() {
   );
 }
 
-function DevicesCard() {
+function DevicesCard({ version }: { version: number }) {
   const [devices, setDevices] = useState<SyncDevice[] | null>(null);
   const [revoking, setRevoking] = useState<SyncDevice | null>(null);
   const action = useAction();
   const { run } = action;
   useEffect(() => {
     void run(async () => setDevices(await api.call('sync.devices', {})));
-  }, [run]);
+  }, [run, version]);
   return (
     <section className="card card--wide" aria-labelledby="sync-devices-title">
       <h2 id="sync-devices-title" className="card__title">

@@ -46,17 +46,36 @@ export function sinceText(iso: string | null, now: number = Date.now()): string 
 
 export type Tone = 'off' | 'ok' | 'busy' | 'warn' | 'bad';
 
-/** The indicator's short text and colour, from the status. */
-export function summary(s: SyncStatus, now: number = Date.now()): { text: string; tone: Tone } {
-  const waiting = s.pending > 0 ? ` · ${s.pending} waiting` : '';
-  if (s.enrolment === 'none') return { text: 'Sync off', tone: 'off' };
-  if (s.enrolment === 'joining') return { text: 'Waiting for approval', tone: 'busy' };
-  if (s.enrolment === 'revoked') return { text: 'Sync stopped: revoked', tone: 'bad' };
-  if (s.bootstrap) return { text: 'Fetching the clinic’s records', tone: 'busy' };
-  if (s.connection === 'offline') return { text: `Offline${waiting}`, tone: 'bad' };
+/**
+ * The indicator's two lines and colour: the state in a word or two, then what goes with it
+ * (changes waiting, when it last synced, whether something needs attention).
+ */
+export function summary(
+  s: SyncStatus,
+  now: number = Date.now(),
+): { state: string; more: string; tone: Tone } {
+  const waiting = s.pending > 0 ? `${s.pending} waiting` : null;
+  const last = `last sync ${sinceText(s.lastSyncAt, now)}`;
+  const join = (...parts: Array<string | null>) => parts.filter(Boolean).join(' · ');
+  if (s.enrolment === 'none') return { state: 'Sync off', more: 'Not set up', tone: 'off' };
+  if (s.enrolment === 'joining')
+    return { state: 'Joining', more: 'Waiting for approval', tone: 'busy' };
+  if (s.enrolment === 'revoked')
+    return { state: 'Sync stopped', more: 'This workstation was revoked', tone: 'bad' };
+  if (s.bootstrap) {
+    const { applied, total } = s.bootstrap;
+    const share = total > 0 ? `${Math.min(100, Math.floor((100 * applied) / total))}%` : null;
+    return { state: 'Fetching records', more: join(share, 'work goes on'), tone: 'busy' };
+  }
+  if (s.connection === 'offline')
+    return { state: 'Offline', more: join(waiting, last), tone: 'bad' };
   if (s.connection === 'connecting' || s.connection === 'off')
-    return { text: `Connecting${waiting}`, tone: 'busy' };
+    return { state: 'Connecting', more: join(waiting, last), tone: 'busy' };
   if (s.error || s.problems > 0)
-    return { text: `Synced ${sinceText(s.lastSyncAt, now)} · needs attention`, tone: 'warn' };
-  return { text: `Synced ${sinceText(s.lastSyncAt, now)}${waiting}`, tone: 'ok' };
+    return {
+      state: 'Synced',
+      more: join('needs attention', waiting, sinceText(s.lastSyncAt, now)),
+      tone: 'warn',
+    };
+  return { state: 'Synced', more: join(waiting, sinceText(s.lastSyncAt, now)), tone: 'ok' };
 }
