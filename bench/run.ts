@@ -3,7 +3,7 @@
  *
  *   --json              one JSON object per line: {"name","value","unit","budget","ok"}
  *   --strict            exit with status 1 when a figure misses its budget
- *   --suite a,b         suites to run: foundation (default), scheduling, relay, or all
+ *   --suite a,b         suites to run: foundation (default), scheduling, relay, sync, or all
  *   --patients N        patients for the foundation store (default 100000; others are not
  *                       comparable with the budgets, and their seed figure has no budget)
  *
@@ -56,6 +56,7 @@ async function main(): Promise<number> {
       run: async () => (await import('./scheduling')).runSchedulingBench(),
     },
     { name: 'relay', run: async () => (await import('./relay-ingest')).runRelayBench() },
+    { name: 'sync', run: async (log) => (await import('./sync')).runSyncBench(log) },
   ];
   const wanted = values.suite === 'all' ? suites.map((s) => s.name) : values.suite.split(',');
   const unknown = wanted.filter((w) => !suites.some((s) => s.name === w));
