@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -88,7 +89,8 @@ describe('a workstation killed while it syncs', () => {
     stations.push(a);
     await createClinicOn(a.core, relay.url);
     await join(a.core, b.core, relay.url);
-    await b.close();
+    // Closed, not removed: the child processes work on its folder.
+    await b.core.close();
     // A clinic with a large log: thousands of patients with their phones, alerts, documents.
     await seedPatients(a.core.openStore!, a.core.currentSession!.userId, Date.now, {
       count: 2_500,
@@ -109,7 +111,14 @@ describe('a workstation killed while it syncs', () => {
     child = null;
 
     const reopened = await reopen(b.dir);
-    stations.push({ core: reopened, dir: b.dir, close: () => reopened.close() });
+    stations.push({
+      core: reopened,
+      dir: b.dir,
+      close: async () => {
+        await reopened.close();
+        fs.rmSync(b.dir, { recursive: true, force: true });
+      },
+    });
     await syncAll([reopened, a.core]);
     await syncAll([a.core, reopened]);
     // Every registration the killed workstation acknowledged is there, and reached the clinic.

@@ -71,13 +71,16 @@ export async function workstation(
 ): Promise<Workstation> {
   const dir = options.dir ?? tempDir();
   const { core } = await setUpCoreWithSync(dir, options);
-  return {
+  const station: Workstation = {
     core,
     dir,
+    // The workstation's current Core: a test may have restarted it.
     async close() {
-      await core.close();
+      await station.core.close();
+      if (!options.dir) fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+  return station;
 }
 
 async function setUpCoreWithSync(

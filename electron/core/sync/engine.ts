@@ -71,6 +71,15 @@ export interface EngineConfig {
   clinicKeys: ClinicKeys;
 }
 
+/**
+ * Pages are sized so that applying one holds the store for about this long: a command that
+ * arrives meanwhile (a search at the front desk) waits at most about that. Between pages, and
+ * between fetching, opening and applying, the event loop is free.
+ */
+const PAGE_BUDGET_MS = 20;
+const MIN_PAGE = 50;
+const MAX_PAGE = 1000;
+
 /** A page that fails its checksum is fetched again this many times before the cycle gives up. */
 const CHECKSUM_RETRIES = 2;
 const MAX_PAGES_PER_CYCLE = 100_000;
@@ -108,6 +117,8 @@ export class SyncEngine {
   private lastPushAt = 0;
   private failures = 0;
   private knownCursor = 0;
+  /** Messages to ask for per page, adapted to how long the last ones took to apply. */
+  private pageSize = 250;
   private applier: { sqlite: unknown; applier: ChangeApplier } | null = null;
 
   connection: SyncConnection = 'connecting';
@@ -304,7 +315,13 @@ export class SyncEngine {
   private async fetchPage(cursor: string): Promise<{ page: PullPage; payloads: Uint8Array[] }> {
     for (let attempt = 0; ; attempt++) {
       const page = await this.config.auth.run((token) =>
-        this.config.transport.pull(token, this.config.bucket, cursor, this.abort.signal),
+        this.config.transport.pull(
+          token,
+          this.config.bucket,
+          cursor,
+          this.abort.signal,
+          this.pageSize,
+        ),
       );
       let ordered = true;
       let previous = Number(cursor);
@@ -408,9 +425,43 @@ export class SyncEngine {
   }
 
   private async pullAll(): Promise<void> {
-    let cursor = await this.host.withStore((store) =>
-      withConnection(store, () => readState(store.sqlite).cursor),
+    const { cursor: start, bootstrapping } = await this.host.withStore((store) =>
+      withConnection(store, () => {
+        const state = readState(store.sqlite);
+        return { cursor: state.cursor, bootstrapping: state.bootstrap_until !== null };
+      }),
     );
+    // A bootstrap writes the whole clinic: a larger page cache for its duration, as the bulk seed
+    // does (index pages are then decrypted once rather than on every miss). WAL checkpoints are
+    // left as they are: rarer ones would be longer, and a command waits for one to finish.
+    const restore = bootstrapping ? await this.bulkSettings() : null;
+    try {
+      await this.pullPages(start);
+    } finally {
+      if (restore) await restore().catch(() => undefined);
+    }
+  }
+
+  private async bulkSettings(): Promise<() => Promise<void>> {
+    const previous = await this.host.withStore((store) =>
+      withConnection(store, () => {
+        const cache = store.sqlite.pragma('cache_size', { simple: true }) as number;
+        store.sqlite.pragma('cache_size = -131072');
+        return { cache, sqlite: store.sqlite };
+      }),
+    );
+    return () =>
+      this.host.withStore((store) =>
+        withConnection(store, () => {
+          // Only the connection that was changed (a key rotation may have opened another).
+          if (store.sqlite !== previous.sqlite) return;
+          store.sqlite.pragma(`cache_size = ${Number(previous.cache)}`);
+        }),
+      );
+  }
+
+  private async pullPages(start: string): Promise<void> {
+    let cursor = start;
     let lastStatus = this.host.now();
     for (let i = 0; i < MAX_PAGES_PER_CYCLE && !this.stopped; i++) {
       const { page, payloads } = await this.fetchPage(cursor);
@@ -420,7 +471,16 @@ export class SyncEngine {
       const context = this.openContext();
       const opened = page.messages.map((m, i) => openMessage(m, context, payloads[i]));
       await nextTick();
+      const started = performance.now();
       await this.applyPage(opened, cursor, page.nextCursor, page.more);
+      if (opened.length >= 20) {
+        const perMessage = (performance.now() - started) / opened.length;
+        const fits = Math.floor(PAGE_BUDGET_MS / Math.max(perMessage, 0.001));
+        this.pageSize = Math.max(
+          MIN_PAGE,
+          Math.min(MAX_PAGE, Math.round((this.pageSize + fits) / 2)),
+        );
+      }
       cursor = page.nextCursor;
       if (!page.more) return;
       if (this.host.now() - lastStatus > 250) {

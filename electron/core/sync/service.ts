@@ -204,6 +204,7 @@ export class SyncService {
   }
 
   private async startEngine(state: SyncStateRow): Promise<void> {
+    const session = this.session;
     this.stopEngine();
     const keys = deviceKeysOf(state);
     const clinicKeys = await this.host.withStore((store) =>
@@ -214,6 +215,9 @@ export class SyncService {
       return;
     }
     const { sodium, crypto } = await loadSyncCrypto();
+    // Signed out (or someone else signed in) while this was starting: not this session's engine.
+    if (session !== this.session) return;
+    this.stopEngine();
     const transport = this.transport(state.relay_url);
     const engineHost: SyncHost = {
       withStore: (fn) => this.host.withStore(fn),

@@ -252,8 +252,10 @@ export class RelayTransport {
     bucket: string,
     after: string,
     signal?: AbortSignal,
+    limit?: number,
   ): Promise<PullPage & { bytes: number }> {
-    const response = await this.send('GET', `/v1/buckets/${bucket}/pull?after=${after}`, {
+    const query = limit === undefined ? `after=${after}` : `after=${after}&limit=${limit}`;
+    const response = await this.send('GET', `/v1/buckets/${bucket}/pull?${query}`, {
       token,
       ...(signal ? { signal } : {}),
     });
