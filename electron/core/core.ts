@@ -201,11 +201,11 @@ export class Core {
       'audit.list': async (a) => {
         const ctx = this.ctx();
         await this.recordRead(ctx, { action: 'audit.view' });
-        return audit.listAudit(ctx.db, a);
+        return audit.listAudit(ctx.db, a, ctx.clinic.timeZone);
       },
       'audit.export': async (a) => {
         const ctx = this.ctx();
-        const result = await audit.exportAuditCsv(ctx.db, a);
+        const result = await audit.exportAuditCsv(ctx.db, a, ctx.clinic.timeZone);
         await this.recordRead(ctx, { action: 'audit.export', fields: [`rows:${result.rows}`] });
         return result;
       },

@@ -13,6 +13,7 @@ const auditFilter = {
     .max(60)
     .regex(/^[A-Za-z_.]+$/, 'Not a known action')
     .optional(),
+  /** First and last day included, as the clinic's calendar reads them. */
   from: isoDate.optional(),
   to: isoDate.optional(),
 };

@@ -252,6 +252,37 @@ describe('audit trail', () => {
     expect(csv).not.toMatch(/,=HYPERLINK/);
   });
 
+  it('filters by the clinic days, not UTC ones, with the last day included', async () => {
+    // The test clinic is in Europe/London, an hour ahead of UTC in July.
+    let clock = Date.parse('2025-07-01T22:30:00Z'); // 23:30 on 1 July, local
+    ({ core } = await setUpCore({ now: () => clock }));
+    const late = await core.call('patients.create', { patient: patientInput() });
+    await core.call('patients.get', { id: late.id });
+    clock = Date.parse('2025-07-01T23:30:00Z'); // 00:30 on 2 July, local
+    await core.call('patients.get', { id: late.id });
+    clock = Date.parse('2025-07-02T22:59:00Z'); // 23:59 on 2 July, local
+    await core.call('patients.get', { id: late.id });
+    clock = Date.parse('2025-07-02T23:00:00Z'); // midnight starting 3 July, local
+    await core.call('patients.get', { id: late.id });
+
+    const opened = (from: string, to: string) =>
+      core!
+        .call('audit.list', { action: 'patients.get', from, to, limit: 10 })
+        .then((page) => page.items.map((e) => e.at).sort());
+    expect(await opened('2025-07-02', '2025-07-02')).toEqual([
+      '2025-07-01T23:30:00.000Z',
+      '2025-07-02T22:59:00.000Z',
+    ]);
+    expect(await opened('2025-07-01', '2025-07-01')).toEqual(['2025-07-01T22:30:00.000Z']);
+    expect(await opened('2025-07-03', '2025-07-03')).toEqual(['2025-07-02T23:00:00.000Z']);
+    const exported = await core.call('audit.export', {
+      action: 'patients.get',
+      from: '2025-07-02',
+      to: '2025-07-02',
+    });
+    expect(exported.rows).toBe(2);
+  });
+
   it('records emergency access with a reason and keeps it for review', async () => {
     ({ core } = await setUpCore());
     const p = await core.call('patients.create', { patient: patientInput() });

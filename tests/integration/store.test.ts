@@ -153,6 +153,20 @@ describe('encrypted store at rest', () => {
     }
   });
 
+  it.runIf(process.platform !== 'win32')(
+    'keeps the data file, its WAL and its backups readable by their owner only',
+    async () => {
+      const { core, dbFile, dir } = await storeWithPatients(2);
+      const modeOf = (f: string) => fs.statSync(f).mode & 0o777;
+      expect(modeOf(dbFile)).toBe(0o600);
+      expect(modeOf(`${dbFile}-wal`)).toBe(0o600);
+      expect(modeOf(path.dirname(dbFile)) & 0o077).toBe(0);
+      const backup = path.join(dir, 'owner-only-backup.db');
+      backupStore(core.openStore!.sqlite, backup);
+      expect(modeOf(backup)).toBe(0o600);
+    },
+  );
+
   it('passes the integrity check when healthy', async () => {
     const { core } = await storeWithPatients(3);
     expect(checkIntegrity(core.openStore!.sqlite)).toEqual([]);

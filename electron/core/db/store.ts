@@ -98,6 +98,7 @@ export function openStore(
 /** Creates a new, empty encrypted store. Fails if the file exists. */
 export function createStore(file: string, key: Uint8Array): SqliteDatabase {
   if (fs.existsSync(file)) throw new AppError('ALREADY_SET_UP', 'A data file already exists here.');
+  createOwnerOnly(file);
   const db = new Database(file);
   applyKey(db, key);
   applyPragmas(db);
@@ -108,7 +109,22 @@ export function createStore(file: string, key: Uint8Array): SqliteDatabase {
 export function backupStore(db: SqliteDatabase, target: string): void {
   if (fs.existsSync(target))
     throw new AppError('CONFLICT', 'The backup file already exists; choose another name.');
-  db.prepare('VACUUM INTO ?').run(target);
+  createOwnerOnly(target);
+  try {
+    db.prepare('VACUUM INTO ?').run(target);
+  } catch (e) {
+    fs.rmSync(target, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Creates an empty file readable by its owner only. SQLite would create it with the process's
+ * umask (usually world-readable) and gives its -wal and -shm files the same mode; ciphertext
+ * still tells an onlooker its size and when it changes. An empty file is an empty database.
+ */
+function createOwnerOnly(file: string): void {
+  fs.closeSync(fs.openSync(file, 'wx', 0o600));
 }
 
 /** Full check: every page is decrypted and its HMAC checked, then SQLite's own integrity check. */

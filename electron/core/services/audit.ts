@@ -5,6 +5,7 @@ import type { AuditEvent, AuditPage, AuditVerification } from '../../../shared/d
 import { verifyChain, type ChainRow } from '../audit/chain';
 import { writeFileAtomic } from '../crypto/atomic-file';
 import type { Executor } from '../db/kysely';
+import { zoneDay } from '../../../shared/scheduling/time';
 
 const anchorFile = z.object({ seq: z.number().int().nonnegative(), hash: z.string() });
 
@@ -34,19 +35,37 @@ export interface AuditFilter {
   patientId?: string | undefined;
   actorId?: string | undefined;
   action?: string | undefined;
+  /** First date included, in the clinic's time zone. */
   from?: string | undefined;
+  /** Last date included, in the clinic's time zone. */
   to?: string | undefined;
   beforeSeq?: number | undefined;
   limit: number;
 }
 
-function filtered(db: Executor, f: Omit<AuditFilter, 'limit' | 'beforeSeq'>) {
+/**
+ * Events carry UTC instants; the dates a manager types are the clinic's days. `from` starts at
+ * the first instant of that local date and `to` ends at the first instant of the next one, so a
+ * day of 23 or 25 hours is covered whole.
+ */
+function instantBounds(
+  f: Pick<AuditFilter, 'from' | 'to'>,
+  timeZone: string,
+): { from?: string; before?: string } {
+  return {
+    ...(f.from ? { from: new Date(zoneDay(f.from, timeZone).start).toISOString() } : {}),
+    ...(f.to ? { before: new Date(zoneDay(f.to, timeZone).end).toISOString() } : {}),
+  };
+}
+
+function filtered(db: Executor, f: Omit<AuditFilter, 'limit' | 'beforeSeq'>, timeZone: string) {
+  const bounds = instantBounds(f, timeZone);
   let q = db.selectFrom('audit_event').leftJoin('staff', 'staff.id', 'audit_event.actor_id');
   if (f.patientId) q = q.where('audit_event.subject_id', '=', f.patientId);
   if (f.actorId) q = q.where('audit_event.actor_id', '=', f.actorId);
   if (f.action) q = q.where('audit_event.action', '=', f.action);
-  if (f.from) q = q.where('audit_event.at', '>=', f.from);
-  if (f.to) q = q.where('audit_event.at', '<', f.to);
+  if (bounds.from) q = q.where('audit_event.at', '>=', bounds.from);
+  if (bounds.before) q = q.where('audit_event.at', '<', bounds.before);
   return q;
 }
 
@@ -95,8 +114,12 @@ const LIST_COLUMNS = [
 ] as const;
 
 /** Newest first, paged by sequence number. */
-export async function listAudit(db: Executor, f: AuditFilter): Promise<AuditPage> {
-  let q = filtered(db, f).select(LIST_COLUMNS);
+export async function listAudit(
+  db: Executor,
+  f: AuditFilter,
+  timeZone: string,
+): Promise<AuditPage> {
+  let q = filtered(db, f, timeZone).select(LIST_COLUMNS);
   if (f.beforeSeq !== undefined) q = q.where('audit_event.seq', '<', f.beforeSeq);
   const rows = await q
     .orderBy('audit_event.seq', 'desc')
@@ -120,8 +143,9 @@ function csvCell(value: string | number | null): string {
 export async function exportAuditCsv(
   db: Executor,
   f: Omit<AuditFilter, 'limit' | 'beforeSeq'>,
+  timeZone: string,
 ): Promise<{ csv: string; rows: number }> {
-  const rows = await filtered(db, f)
+  const rows = await filtered(db, f, timeZone)
     .select(LIST_COLUMNS)
     .orderBy('audit_event.seq', 'asc')
     .limit(1_000_000)

@@ -179,7 +179,12 @@ export function AuditFilters({
             </select>
           )}
         </Field>
-        <Field id="audit-from" label="From" hint="Dates in UTC" error={errorAt(errors, 'from')}>
+        <Field
+          id="audit-from"
+          label="From"
+          hint="Days in the clinic's time zone"
+          error={errorAt(errors, 'from')}
+        >
           {(a) => <input {...a} {...register('from')} type="date" />}
         </Field>
         <Field id="audit-to" label="To" hint="Included" error={errorAt(errors, 'to')}>

@@ -98,14 +98,6 @@ export function formatMoment(
   }
 }
 
-/** The day after a YYYY-MM-DD date: the trail's `to` is exclusive, the screen's "To" is not. */
-export function dayAfter(isoDate: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(isoDate);
-  if (!m) return isoDate;
-  const next = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + 1));
-  return next.toISOString().slice(0, 10);
-}
-
 /** The chain check in words: intact, or the first link that does not hold. */
 export function verificationText(v: AuditVerification): { ok: boolean; text: string } {
   const checked = `${v.checked} ${v.checked === 1 ? 'event' : 'events'} checked`;

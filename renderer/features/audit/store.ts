@@ -4,7 +4,6 @@ import type { BreakGlassGrant } from '../../../shared/ipc/audit';
 import type { InputOf } from '../../../shared/ipc/contract';
 import { api, messageOf } from '../../api/client';
 import { registerReset } from '../../stores/reset';
-import { dayAfter } from './labels';
 
 /** Events per page of the trail. */
 export const AUDIT_PAGE_SIZE = 100;
@@ -29,14 +28,14 @@ export const NO_FILTERS: AuditFilters = {
   to: '',
 };
 
-/** The filters as the core takes them: empty ones left out, "to" made exclusive. */
+/** The filters as the core takes them: empty ones left out; both dates are the clinic's days. */
 export function filterArgs(f: AuditFilters): InputOf<'audit.export'> {
   return {
     ...(f.patientId ? { patientId: f.patientId } : {}),
     ...(f.actorId ? { actorId: f.actorId } : {}),
     ...(f.action ? { action: f.action } : {}),
     ...(f.from ? { from: f.from } : {}),
-    ...(f.to ? { to: dayAfter(f.to) } : {}),
+    ...(f.to ? { to: f.to } : {}),
   };
 }
 

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   actionChoices,
   actionLabel,
-  dayAfter,
   details,
   verificationText,
 } from '../../../renderer/features/audit/labels';
@@ -35,10 +34,7 @@ describe('audit screen wording', () => {
     expect(details({ fields: [], reason: null })).toBe('');
   });
 
-  it('turns the inclusive "To" date into the exclusive bound the core takes', () => {
-    expect(dayAfter('2024-02-28')).toBe('2024-02-29');
-    expect(dayAfter('2023-02-28')).toBe('2023-03-01');
-    expect(dayAfter('2024-12-31')).toBe('2025-01-01');
+  it('passes the screen dates as they are: the core reads them as the clinic days', () => {
     expect(filterArgs(NO_FILTERS)).toEqual({});
     expect(
       filterArgs({
@@ -48,7 +44,7 @@ describe('audit screen wording', () => {
         from: '2024-01-01',
         to: '2024-01-31',
       }),
-    ).toEqual({ patientId: 'p', from: '2024-01-01', to: '2024-02-01' });
+    ).toEqual({ patientId: 'p', from: '2024-01-01', to: '2024-01-31' });
   });
 
   it('reports the chain: intact, broken at the first bad link, or off its checkpoint', () => {
