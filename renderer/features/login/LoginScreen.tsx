@@ -1,18 +1,17 @@
 import { useMemo, useState } from 'react';
-import { useForm, useWatch } from 'react-hook-form';
-import { zodResolver } from '@hookform/resolvers/zod';
+import { useWatch } from 'react-hook-form';
 import { z } from 'zod';
 import { password, username } from '../../../shared/domain/clinic';
 import { AppError } from '../../../shared/errors';
-import { api, messageOf } from '../../api/client';
+import { api } from '../../api/client';
 import { errorAt, Field } from '../../components/Field';
-import { PasswordStrengthMeter, usePasswordStrength } from '../../components/PasswordStrength';
-import { applyServerErrors, humanIssue } from '../../forms';
+import { FormActions } from '../../components/FormActions';
+import { NewPasswordFields, refusedAsWeak } from '../../components/NewPasswordFields';
+import { ErrorNotice } from '../../components/Notice';
+import { SignInForm } from '../../components/SignInForm';
+import { useZodForm } from '../../components/useZodForm';
+import { applyServerErrors } from '../../forms';
 import { useSession } from '../../stores/session';
-
-const loginForm = z.object({ username, password });
-type LoginInput = z.input<typeof loginForm>;
-type LoginOutput = z.output<typeof loginForm>;
 
 const recoverForm = z
   .object({
@@ -25,29 +24,7 @@ const recoverForm = z
     message: 'The two passwords are not the same',
     path: ['confirm'],
   });
-type RecoverInput = z.input<typeof recoverForm>;
 type RecoverOutput = z.output<typeof recoverForm>;
-
-/** Sign-in failures in words a receptionist can act on. */
-export function loginProblem(error: unknown): string {
-  if (error instanceof AppError) {
-    switch (error.code) {
-      case 'WRONG_CREDENTIALS':
-        return 'The username or password is not right. Check Caps Lock and try again.';
-      case 'TOO_MANY_ATTEMPTS':
-        return 'Too many attempts. Wait a minute before trying again.';
-      case 'NOT_SET_UP':
-        return 'This workstation is not set up yet.';
-      case 'STORE_WRONG_KEY':
-      case 'STORE_CORRUPT':
-      case 'STORE_NOT_ENCRYPTED':
-        return `${error.message} Ask your practice manager for help.`;
-      default:
-        return error.message;
-    }
-  }
-  return messageOf(error);
-}
 
 export function LoginScreen() {
   const [mode, setMode] = useState<'login' | 'recover'>('login');
@@ -57,7 +34,15 @@ export function LoginScreen() {
       <div className="welcome__card">
         <p className="welcome__brand">Enamel</p>
         {mode === 'login' ? (
-          <LoginForm clinicName={clinic?.name ?? null} onRecover={() => setMode('recover')} />
+          <>
+            <h1>Sign in{clinic?.name ? ` to ${clinic.name}` : ''}</h1>
+            <SignInForm
+              idPrefix="login"
+              submitLabel="Sign in"
+              busyLabel="Signing in…"
+              other={{ label: 'Use recovery key', onClick: () => setMode('recover') }}
+            />
+          </>
         ) : (
           <RecoverForm onBack={() => setMode('login')} />
         )}
@@ -66,108 +51,28 @@ export function LoginScreen() {
   );
 }
 
-function LoginForm({ clinicName, onRecover }: { clinicName: string | null; onRecover(): void }) {
-  const refresh = useSession((s) => s.refresh);
-  const [problem, setProblem] = useState<string | null>(null);
-  const {
-    register,
-    handleSubmit,
-    setFocus,
-    resetField,
-    formState: { errors, isSubmitting },
-  } = useForm<LoginInput, unknown, LoginOutput>({
-    resolver: zodResolver(loginForm, { error: humanIssue }),
-    defaultValues: { username: '', password: '' },
-  });
-
-  const onSubmit = async (values: LoginOutput) => {
-    setProblem(null);
-    try {
-      await api.call('session.login', values);
-      await refresh();
-    } catch (e) {
-      setProblem(loginProblem(e));
-      resetField('password');
-      setFocus('password');
-    }
-  };
-
-  return (
-    <>
-      <h1>Sign in{clinicName ? ` to ${clinicName}` : ''}</h1>
-      {problem ? (
-        <div className="notice notice--error" role="alert">
-          {problem}
-        </div>
-      ) : null}
-      <form onSubmit={handleSubmit(onSubmit)} noValidate>
-        <Field id="login-username" label="Username" error={errorAt(errors, 'username')}>
-          {(a) => (
-            <input
-              {...a}
-              {...register('username')}
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-              autoFocus
-            />
-          )}
-        </Field>
-        <Field id="login-password" label="Password" error={errorAt(errors, 'password')}>
-          {(a) => (
-            <input
-              {...a}
-              {...register('password')}
-              type="password"
-              autoComplete="current-password"
-            />
-          )}
-        </Field>
-        <div className="form-actions form-actions--spread">
-          <button type="button" className="button button--link" onClick={onRecover}>
-            Use recovery key
-          </button>
-          <button type="submit" className="button button--primary" disabled={isSubmitting}>
-            {isSubmitting ? 'Signing in…' : 'Sign in'}
-          </button>
-        </div>
-      </form>
-    </>
-  );
-}
-
 function RecoverForm({ onBack }: { onBack(): void }) {
   const refresh = useSession((s) => s.refresh);
   const [problem, setProblem] = useState<string | null>(null);
+  const form = useZodForm(recoverForm, {
+    recoveryKey: '',
+    username: '',
+    newPassword: '',
+    confirm: '',
+  });
   const {
     register,
     handleSubmit,
     control,
     setError,
     formState: { errors, isSubmitting },
-  } = useForm<RecoverInput, unknown, RecoverOutput>({
-    resolver: zodResolver(recoverForm, { error: humanIssue }),
-    defaultValues: { recoveryKey: '', username: '', newPassword: '', confirm: '' },
-  });
-  const [typed = '', typedUsername = ''] = useWatch({
-    control,
-    name: ['newPassword', 'username'],
-  });
+  } = form;
+  const typedUsername = useWatch({ control, name: 'username' }) ?? '';
   const userInputs = useMemo(() => (typedUsername ? [typedUsername] : []), [typedUsername]);
-  const strength = usePasswordStrength(typed, userInputs);
 
   const onSubmit = async (values: RecoverOutput) => {
     setProblem(null);
-    const checked = await api
-      .call('setup.checkPassword', { password: values.newPassword, userInputs })
-      .catch(() => null);
-    if (checked && !checked.acceptable) {
-      setError('newPassword', {
-        type: 'weak',
-        message: `This password is too easy to guess. ${checked.warning}`.trim(),
-      });
-      return;
-    }
+    if (await refusedAsWeak(setError, 'newPassword', values.newPassword, userInputs)) return;
     try {
       await api.call('session.recover', {
         recoveryKey: values.recoveryKey,
@@ -190,11 +95,7 @@ function RecoverForm({ onBack }: { onBack(): void }) {
         The recovery key was shown once when this clinic was set up. It lets you choose a new
         password for a staff account.
       </p>
-      {problem ? (
-        <div className="notice notice--error" role="alert">
-          {problem}
-        </div>
-      ) : null}
+      <ErrorNotice message={problem} />
       <form onSubmit={handleSubmit(onSubmit)} noValidate>
         <Field id="recover-key" label="Recovery key" error={errorAt(errors, 'recoveryKey')}>
           {(a) => (
@@ -220,36 +121,23 @@ function RecoverForm({ onBack }: { onBack(): void }) {
             />
           )}
         </Field>
-        <Field
+        <NewPasswordFields
+          form={form}
+          name="newPassword"
+          confirmName="confirm"
           id="recover-password"
+          confirmId="recover-confirm"
           label="New password"
-          hint={
-            <PasswordStrengthMeter id="recover-strength" password={typed} strength={strength} />
-          }
-          error={errorAt(errors, 'newPassword')}
-        >
-          {(a) => (
-            <input
-              {...a}
-              {...register('newPassword')}
-              type="password"
-              autoComplete="new-password"
-            />
-          )}
-        </Field>
-        <Field id="recover-confirm" label="Confirm new password" error={errorAt(errors, 'confirm')}>
-          {(a) => (
-            <input {...a} {...register('confirm')} type="password" autoComplete="new-password" />
-          )}
-        </Field>
-        <div className="form-actions form-actions--spread">
-          <button type="button" className="button button--link" onClick={onBack}>
-            Back to sign in
-          </button>
-          <button type="submit" className="button button--primary" disabled={isSubmitting}>
-            {isSubmitting ? 'Opening…' : 'Set new password and sign in'}
-          </button>
-        </div>
+          confirmLabel="Confirm new password"
+          userInputs={userInputs}
+        />
+        <FormActions
+          variant="page"
+          busy={isSubmitting}
+          submitLabel="Set new password and sign in"
+          busyLabel="Opening…"
+          back={{ label: 'Back to sign in', onClick: onBack }}
+        />
       </form>
     </>
   );

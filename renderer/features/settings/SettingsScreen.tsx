@@ -1,11 +1,12 @@
-import { useEffect, useRef, useState } from 'react';
-import { useForm } from 'react-hook-form';
-import { zodResolver } from '@hookform/resolvers/zod';
+import { useEffect, useState } from 'react';
 import { z } from 'zod';
 import { IDLE_LOCK_MINUTES, type SecuritySettings } from '../../../shared/ipc/staff';
 import { api, messageOf } from '../../api/client';
+import { AdminScreen, Card } from '../../components/AdminScreen';
 import { errorAt, Field } from '../../components/Field';
-import { applyServerErrors, humanIssue } from '../../forms';
+import { ErrorNotice } from '../../components/Notice';
+import { useZodForm } from '../../components/useZodForm';
+import { applyServerErrors } from '../../forms';
 import { useSession } from '../../stores/session';
 import '../staff/staff.css';
 import './settings.css';
@@ -17,17 +18,14 @@ const idleForm = z.object({
     .min(IDLE_LOCK_MINUTES.min, `At least ${IDLE_LOCK_MINUTES.min} minute`)
     .max(IDLE_LOCK_MINUTES.max, `At most ${IDLE_LOCK_MINUTES.max} minutes`),
 });
-type IdleInput = z.input<typeof idleForm>;
 type IdleOutput = z.output<typeof idleForm>;
 
 /** This workstation's security: when it locks itself, and whether its keys are device-bound. */
 export function SettingsScreen() {
   const [settings, setSettings] = useState<SecuritySettings | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
-    heading.current?.focus();
     let live = true;
     api
       .call('settings.security', {})
@@ -43,20 +41,13 @@ export function SettingsScreen() {
   }, []);
 
   return (
-    <section className="admin settings" aria-labelledby="settings-title">
-      <header className="admin__head">
-        <div>
-          <h1 id="settings-title" ref={heading} tabIndex={-1}>
-            Settings
-          </h1>
-          <p className="muted">Security of this workstation.</p>
-        </div>
-      </header>
-      {problem ? (
-        <div className="notice notice--error" role="alert">
-          {problem}
-        </div>
-      ) : null}
+    <AdminScreen
+      titleId="settings-title"
+      title="Settings"
+      lead="Security of this workstation."
+      className="settings"
+    >
+      <ErrorNotice message={problem} />
       {settings ? (
         <div className="settings__grid">
           <IdleLockCard minutes={settings.idleLockMinutes} onSaved={setSettings} />
@@ -67,7 +58,7 @@ export function SettingsScreen() {
           Loading settings…
         </p>
       )}
-    </section>
+    </AdminScreen>
   );
 }
 
@@ -85,10 +76,7 @@ function IdleLockCard({
     handleSubmit,
     setError,
     formState: { errors, isSubmitting },
-  } = useForm<IdleInput, unknown, IdleOutput>({
-    resolver: zodResolver(idleForm, { error: humanIssue }),
-    defaultValues: { minutes: String(minutes) },
-  });
+  } = useZodForm(idleForm, { minutes: String(minutes) });
 
   const onSubmit = async (values: IdleOutput) => {
     setNote(null);
@@ -107,19 +95,12 @@ function IdleLockCard({
   };
 
   return (
-    <section className="card" aria-labelledby="idle-title">
-      <h2 id="idle-title" className="card__title">
-        Automatic lock
-      </h2>
+    <Card titleId="idle-title" title="Automatic lock">
       <p>
         After this long without a key press or mouse movement, the records close and the lock screen
         asks for a password. It also locks when the computer locks or goes to sleep.
       </p>
-      {problem ? (
-        <div className="notice notice--error" role="alert">
-          {problem}
-        </div>
-      ) : null}
+      <ErrorNotice message={problem} />
       <form onSubmit={handleSubmit(onSubmit)} noValidate className="settings__row">
         <Field
           id="idle-minutes"
@@ -147,16 +128,13 @@ function IdleLockCard({
       <p className="admin__note" role="status">
         {note}
       </p>
-    </section>
+    </Card>
   );
 }
 
 function DeviceBindingCard({ binding }: { binding: SecuritySettings['deviceBinding'] }) {
   return (
-    <section className="card" aria-labelledby="binding-title">
-      <h2 id="binding-title" className="card__title">
-        Device binding
-      </h2>
+    <Card titleId="binding-title" title="Device binding">
       <p>
         <span className={`status${binding.active ? ' status--active' : ''} settings__state`}>
           {binding.active ? 'In use' : 'Not in use'}
@@ -167,6 +145,6 @@ function DeviceBindingCard({ binding }: { binding: SecuritySettings['deviceBindi
         Where the operating system has a real keystore, staff keys are also locked to this computer,
         so a copied data folder cannot be attacked by guessing passwords.
       </p>
-    </section>
+    </Card>
   );
 }

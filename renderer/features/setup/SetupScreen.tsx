@@ -1,13 +1,15 @@
 import { useMemo, useState } from 'react';
-import { useForm, useWatch } from 'react-hook-form';
-import { zodResolver } from '@hookform/resolvers/zod';
+import { useWatch } from 'react-hook-form';
 import { z } from 'zod';
 import { clinicInput, password, username } from '../../../shared/domain/clinic';
 import { requiredText } from '../../../shared/domain/common';
 import { api } from '../../api/client';
 import { errorAt, Field } from '../../components/Field';
-import { PasswordStrengthMeter, usePasswordStrength } from '../../components/PasswordStrength';
-import { applyServerErrors, humanIssue } from '../../forms';
+import { FormActions } from '../../components/FormActions';
+import { NewPasswordFields, refusedAsWeak } from '../../components/NewPasswordFields';
+import { ErrorNotice } from '../../components/Notice';
+import { useZodForm } from '../../components/useZodForm';
+import { applyServerErrors } from '../../forms';
 import { useSession } from '../../stores/session';
 import { RecoveryKeyPanel } from './RecoveryKeyPanel';
 
@@ -25,7 +27,6 @@ const setupForm = z
     message: 'The two passwords are not the same',
     path: ['admin', 'confirm'],
   });
-type SetupFormInput = z.input<typeof setupForm>;
 type SetupFormOutput = z.output<typeof setupForm>;
 
 const LOCALE = /^[a-z]{2,3}(-[A-Z]{2})?$/;
@@ -61,48 +62,35 @@ export function SetupScreen() {
   const [problem, setProblem] = useState<string | null>(null);
   const refresh = useSession((s) => s.refresh);
 
+  const form = useZodForm(setupForm, {
+    clinic: {
+      name: '',
+      timeZone: defaults.timeZone,
+      country: defaults.country,
+      locale: defaults.locale,
+      ageOfConsent: 16,
+    },
+    admin: { displayName: '', username: '', password: '', confirm: '' },
+  });
   const {
     register,
     handleSubmit,
     control,
     setError,
     formState: { errors, isSubmitting },
-  } = useForm<SetupFormInput, unknown, SetupFormOutput>({
-    resolver: zodResolver(setupForm, { error: humanIssue }),
-    defaultValues: {
-      clinic: {
-        name: '',
-        timeZone: defaults.timeZone,
-        country: defaults.country,
-        locale: defaults.locale,
-        ageOfConsent: 16,
-      },
-      admin: { displayName: '', username: '', password: '', confirm: '' },
-    },
-  });
-  const [typedPassword = '', displayName = '', typedUsername = '', clinicName = ''] = useWatch({
+  } = form;
+  const [displayName = '', typedUsername = '', clinicName = ''] = useWatch({
     control,
-    name: ['admin.password', 'admin.displayName', 'admin.username', 'clinic.name'],
+    name: ['admin.displayName', 'admin.username', 'clinic.name'],
   });
   const userInputs = useMemo(
     () => [typedUsername, displayName, clinicName].filter((s) => s.trim() !== ''),
     [typedUsername, displayName, clinicName],
   );
-  const strength = usePasswordStrength(typedPassword, userInputs);
 
   const onSubmit = async (values: SetupFormOutput) => {
     setProblem(null);
-    // The meter may lag the last keystroke: ask once more before refusing or accepting.
-    const checked = await api
-      .call('setup.checkPassword', { password: values.admin.password, userInputs })
-      .catch(() => null);
-    if (checked && !checked.acceptable) {
-      setError('admin.password', {
-        type: 'weak',
-        message: `This password is too easy to guess. ${checked.warning}`.trim(),
-      });
-      return;
-    }
+    if (await refusedAsWeak(setError, 'admin.password', values.admin.password, userInputs)) return;
     try {
       const result = await api.call('setup.createClinic', {
         clinic: values.clinic,
@@ -130,11 +118,7 @@ export function SetupScreen() {
           This workstation keeps the clinic’s records encrypted. Enter the clinic’s details and
           create the first administrator account.
         </p>
-        {problem ? (
-          <div className="notice notice--error" role="alert">
-            {problem}
-          </div>
-        ) : null}
+        <ErrorNotice message={problem} />
         <form onSubmit={handleSubmit(onSubmit)} noValidate>
           <fieldset className="fieldset">
             <legend>Clinic</legend>
@@ -253,50 +237,25 @@ export function SetupScreen() {
                   />
                 )}
               </Field>
-              <Field
+              <NewPasswordFields
+                form={form}
+                name="admin.password"
+                confirmName="admin.confirm"
                 id="admin-password"
+                confirmId="admin-confirm"
                 label="Password"
+                confirmLabel="Confirm password"
                 required
-                hint={
-                  <PasswordStrengthMeter
-                    id="admin-password-strength"
-                    password={typedPassword}
-                    strength={strength}
-                  />
-                }
-                error={errorAt(errors, 'admin.password')}
-              >
-                {(a) => (
-                  <input
-                    {...a}
-                    {...register('admin.password')}
-                    type="password"
-                    autoComplete="new-password"
-                  />
-                )}
-              </Field>
-              <Field
-                id="admin-confirm"
-                label="Confirm password"
-                required
-                error={errorAt(errors, 'admin.confirm')}
-              >
-                {(a) => (
-                  <input
-                    {...a}
-                    {...register('admin.confirm')}
-                    type="password"
-                    autoComplete="new-password"
-                  />
-                )}
-              </Field>
+                userInputs={userInputs}
+              />
             </div>
           </fieldset>
-          <div className="form-actions">
-            <button type="submit" className="button button--primary" disabled={isSubmitting}>
-              {isSubmitting ? 'Creating the clinic…' : 'Create clinic'}
-            </button>
-          </div>
+          <FormActions
+            variant="page"
+            busy={isSubmitting}
+            submitLabel="Create clinic"
+            busyLabel="Creating the clinic…"
+          />
         </form>
       </div>
     </main>

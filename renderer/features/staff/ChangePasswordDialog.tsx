@@ -1,15 +1,15 @@
 import { useMemo, useState } from 'react';
-import { useForm, useWatch } from 'react-hook-form';
-import { zodResolver } from '@hookform/resolvers/zod';
 import { z } from 'zod';
 import { password } from '../../../shared/domain/clinic';
 import { api } from '../../api/client';
 import { errorAt, Field } from '../../components/Field';
-import { PasswordStrengthMeter, usePasswordStrength } from '../../components/PasswordStrength';
-import { applyServerErrors, humanIssue } from '../../forms';
+import { FormActions } from '../../components/FormActions';
+import { NewPasswordFields, refusedAsWeak } from '../../components/NewPasswordFields';
+import { ErrorNotice } from '../../components/Notice';
+import { useZodForm } from '../../components/useZodForm';
+import { applyServerErrors } from '../../forms';
 import { useSession } from '../../stores/session';
 import { FormDialog } from './FormDialog';
-import { weakPasswordMessage } from './passwords';
 
 const changeForm = z
   .object({ currentPassword: password, newPassword: password, confirm: z.string() })
@@ -21,7 +21,6 @@ const changeForm = z
     message: 'Choose a password different from the current one',
     path: ['newPassword'],
   });
-type ChangeInput = z.input<typeof changeForm>;
 type ChangeOutput = z.output<typeof changeForm>;
 
 /** Any signed-in member of staff changes their own password; only their own key is re-wrapped. */
@@ -29,31 +28,22 @@ export function ChangePasswordDialog({ onClose }: { onClose(): void }) {
   const session = useSession((s) => s.session);
   const [problem, setProblem] = useState<string | null>(null);
   const [changed, setChanged] = useState(false);
+  const form = useZodForm(changeForm, { currentPassword: '', newPassword: '', confirm: '' });
   const {
     register,
     handleSubmit,
-    control,
     setError,
     resetField,
     formState: { errors, isSubmitting },
-  } = useForm<ChangeInput, unknown, ChangeOutput>({
-    resolver: zodResolver(changeForm, { error: humanIssue }),
-    defaultValues: { currentPassword: '', newPassword: '', confirm: '' },
-  });
-  const typed = useWatch({ control, name: 'newPassword' }) ?? '';
+  } = form;
   const userInputs = useMemo(
     () => (session ? [session.username, session.displayName] : []),
     [session],
   );
-  const strength = usePasswordStrength(typed, userInputs);
 
   const onSubmit = async (values: ChangeOutput) => {
     setProblem(null);
-    const weak = await weakPasswordMessage(values.newPassword, userInputs);
-    if (weak) {
-      setError('newPassword', { type: 'weak', message: weak });
-      return;
-    }
+    if (await refusedAsWeak(setError, 'newPassword', values.newPassword, userInputs)) return;
     try {
       await api.call('session.changePassword', {
         currentPassword: values.currentPassword,
@@ -87,11 +77,7 @@ export function ChangePasswordDialog({ onClose }: { onClose(): void }) {
       <p className="muted">
         Only your own key is re-wrapped. Use the new password next time you sign in or unlock.
       </p>
-      {problem ? (
-        <div className="notice notice--error" role="alert">
-          {problem}
-        </div>
-      ) : null}
+      <ErrorNotice message={problem} />
       <form onSubmit={handleSubmit(onSubmit)} noValidate className="stack">
         {/* Lets password managers file the new password under the right account. */}
         <input
@@ -118,40 +104,24 @@ export function ChangePasswordDialog({ onClose }: { onClose(): void }) {
             />
           )}
         </Field>
-        <Field
+        <NewPasswordFields
+          form={form}
+          name="newPassword"
+          confirmName="confirm"
           id="change-new"
+          confirmId="change-confirm"
           label="New password"
+          confirmLabel="Confirm new password"
           required
-          hint={<PasswordStrengthMeter id="change-strength" password={typed} strength={strength} />}
-          error={errorAt(errors, 'newPassword')}
-        >
-          {(a) => (
-            <input
-              {...a}
-              {...register('newPassword')}
-              type="password"
-              autoComplete="new-password"
-            />
-          )}
-        </Field>
-        <Field
-          id="change-confirm"
-          label="Confirm new password"
-          required
-          error={errorAt(errors, 'confirm')}
-        >
-          {(a) => (
-            <input {...a} {...register('confirm')} type="password" autoComplete="new-password" />
-          )}
-        </Field>
-        <div className="dialog__actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button--primary" disabled={isSubmitting}>
-            {isSubmitting ? 'Changing…' : 'Change password'}
-          </button>
-        </div>
+          userInputs={userInputs}
+        />
+        <FormActions
+          variant="dialog"
+          busy={isSubmitting}
+          submitLabel="Change password"
+          busyLabel="Changing…"
+          back={{ label: 'Cancel', onClick: onClose }}
+        />
       </form>
     </FormDialog>
   );

@@ -1,15 +1,16 @@
-import { useId, useState } from 'react';
-import { useForm } from 'react-hook-form';
-import { zodResolver } from '@hookform/resolvers/zod';
+import { useState } from 'react';
 import { z } from 'zod';
 import { password } from '../../../shared/domain/clinic';
 import { api } from '../../api/client';
 import { errorAt, Field } from '../../components/Field';
-import { applyServerErrors, humanIssue } from '../../forms';
+import { FormActions } from '../../components/FormActions';
+import { ErrorNotice } from '../../components/Notice';
+import { RecoveryKeyDisplay } from '../../components/RecoveryKeyDisplay';
+import { useZodForm } from '../../components/useZodForm';
+import { applyServerErrors } from '../../forms';
 import { FormDialog } from './FormDialog';
 
 const confirmForm = z.object({ password });
-type ConfirmInput = z.input<typeof confirmForm>;
 type ConfirmOutput = z.output<typeof confirmForm>;
 
 /**
@@ -39,10 +40,7 @@ function ConfirmStep({
     setError,
     resetField,
     formState: { errors, isSubmitting },
-  } = useForm<ConfirmInput, unknown, ConfirmOutput>({
-    resolver: zodResolver(confirmForm, { error: humanIssue }),
-    defaultValues: { password: '' },
-  });
+  } = useZodForm(confirmForm, { password: '' });
 
   const onSubmit = async (values: ConfirmOutput) => {
     setProblem(null);
@@ -61,11 +59,7 @@ function ConfirmStep({
         A new recovery key is made and shown once. The old one stops working at once, even on old
         copies of this workstation’s files. The database key is rotated, which takes a moment.
       </p>
-      {problem ? (
-        <div className="notice notice--error" role="alert">
-          {problem}
-        </div>
-      ) : null}
+      <ErrorNotice message={problem} />
       <form onSubmit={handleSubmit(onSubmit)} noValidate className="stack">
         <Field
           id="recovery-confirm-password"
@@ -84,75 +78,32 @@ function ConfirmStep({
             />
           )}
         </Field>
-        <div className="dialog__actions">
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-          <button type="submit" className="button button--primary" disabled={isSubmitting}>
-            {isSubmitting ? 'Replacing…' : 'Replace recovery key'}
-          </button>
-        </div>
+        <FormActions
+          variant="dialog"
+          busy={isSubmitting}
+          submitLabel="Replace recovery key"
+          busyLabel="Replacing…"
+          back={{ label: 'Cancel', onClick: onCancel }}
+        />
       </form>
     </FormDialog>
   );
 }
 
 function NewKeyStep({ recoveryKey, onDone }: { recoveryKey: string; onDone(): void }) {
-  const [stored, setStored] = useState(false);
-  const [copyNote, setCopyNote] = useState<string | null>(null);
-  const checkboxId = useId();
-
-  const copy = () => {
-    if (!navigator.clipboard) {
-      setCopyNote('Copying is not available here: select the key and copy it by hand.');
-      return;
-    }
-    navigator.clipboard.writeText(recoveryKey).then(
-      () => setCopyNote('Copied. Paste it somewhere safe, then clear your clipboard.'),
-      () => setCopyNote('Could not copy: select the key and copy it by hand.'),
-    );
-  };
-
   // No onClose: the key must be acknowledged before the dialog can go away.
   return (
     <FormDialog title="Your new recovery key">
-      <div className="notice notice--warning">
-        <p>
-          <strong>This key is shown only once.</strong> Print it or write it down and keep it locked
-          away, apart from this computer. The previous recovery key no longer works.
-        </p>
-      </div>
-      <div className="recovery-key" aria-label="New recovery key" role="group">
-        <code data-testid="new-recovery-key">{recoveryKey}</code>
-      </div>
-      <div className="row">
-        <button type="button" className="button" onClick={copy}>
-          Copy to clipboard
-        </button>
-        <span className="muted" role="status">
-          {copyNote}
-        </span>
-      </div>
-      <div className="checkbox">
-        <input
-          id={checkboxId}
-          type="checkbox"
-          checked={stored}
-          onChange={(e) => setStored(e.target.checked)}
-          autoFocus
-        />
-        <label htmlFor={checkboxId}>I have stored this key safely</label>
-      </div>
-      <div className="dialog__actions">
-        <button
-          type="button"
-          className="button button--primary"
-          disabled={!stored}
-          onClick={onDone}
-        >
-          Done
-        </button>
-      </div>
+      <RecoveryKeyDisplay
+        recoveryKey={recoveryKey}
+        label="New recovery key"
+        testId="new-recovery-key"
+        warning="Print it or write it down and keep it locked away, apart from this computer. The previous recovery key no longer works."
+        autoFocus
+        actionsClassName="dialog__actions"
+        doneLabel="Done"
+        onDone={onDone}
+      />
     </FormDialog>
   );
 }

@@ -1,6 +1,5 @@
 import { useMemo, useState } from 'react';
-import { useForm, useWatch } from 'react-hook-form';
-import { zodResolver } from '@hookform/resolvers/zod';
+import { useWatch } from 'react-hook-form';
 import { z } from 'zod';
 import { password, username } from '../../../shared/domain/clinic';
 import { requiredText } from '../../../shared/domain/common';
@@ -8,11 +7,13 @@ import type { StaffMember, StaffPatch } from '../../../shared/ipc/staff';
 import { ROLE_LABELS, ROLES } from '../../../shared/roles';
 import { api } from '../../api/client';
 import { errorAt, Field } from '../../components/Field';
-import { PasswordStrengthMeter, usePasswordStrength } from '../../components/PasswordStrength';
-import { applyServerErrors, humanIssue } from '../../forms';
+import { FormActions } from '../../components/FormActions';
+import { NewPasswordFields, refusedAsWeak } from '../../components/NewPasswordFields';
+import { ErrorNotice } from '../../components/Notice';
+import { useZodForm } from '../../components/useZodForm';
+import { applyServerErrors } from '../../forms';
 import { FormDialog } from './FormDialog';
 import { ROLE_HINTS } from './labels';
-import { weakPasswordMessage } from './passwords';
 import { useStaff } from './store';
 
 const member = {
@@ -43,7 +44,6 @@ const staffForm = (adding: boolean) =>
   });
 const addForm = staffForm(true);
 const editForm = staffForm(false);
-type FormInput = z.input<typeof addForm>;
 type FormOutput = z.output<typeof addForm>;
 
 const FIELDS = ['displayName', 'username', 'role', 'providerId', 'password', 'confirm'];
@@ -60,32 +60,29 @@ export function StaffForm({
 }) {
   const providers = useStaff((s) => s.providers);
   const [problem, setProblem] = useState<string | null>(null);
+  const form = useZodForm(editing ? editForm : addForm, {
+    displayName: editing?.displayName ?? '',
+    username: editing?.username ?? '',
+    role: editing?.role ?? 'receptionist',
+    providerId: editing?.providerId ?? '',
+    password: '',
+    confirm: '',
+  });
   const {
     register,
     handleSubmit,
     control,
     setError,
     formState: { errors, isSubmitting },
-  } = useForm<FormInput, unknown, FormOutput>({
-    resolver: zodResolver(editing ? editForm : addForm, { error: humanIssue }),
-    defaultValues: {
-      displayName: editing?.displayName ?? '',
-      username: editing?.username ?? '',
-      role: editing?.role ?? 'receptionist',
-      providerId: editing?.providerId ?? '',
-      password: '',
-      confirm: '',
-    },
-  });
-  const [typed = '', typedUsername = '', typedName = '', role = 'receptionist'] = useWatch({
+  } = form;
+  const [typedUsername = '', typedName = '', role = 'receptionist'] = useWatch({
     control,
-    name: ['password', 'username', 'displayName', 'role'],
+    name: ['username', 'displayName', 'role'],
   });
   const userInputs = useMemo(
     () => [typedUsername, typedName].filter(Boolean),
     [typedUsername, typedName],
   );
-  const strength = usePasswordStrength(editing ? '' : typed, userInputs);
   // A retired provider stays choosable only for the account already linked to it.
   const choices = providers.filter((p) => p.active || p.id === editing?.providerId);
 
@@ -94,11 +91,7 @@ export function StaffForm({
     const providerId = values.providerId || null;
     try {
       if (!editing) {
-        const weak = await weakPasswordMessage(values.password, userInputs);
-        if (weak) {
-          setError('password', { type: 'weak', message: weak });
-          return;
-        }
+        if (await refusedAsWeak(setError, 'password', values.password, userInputs)) return;
         const added = await api.call('staff.add', {
           displayName: values.displayName,
           username: values.username,
@@ -136,11 +129,7 @@ export function StaffForm({
       onClose={onCancel}
       wide
     >
-      {problem ? (
-        <div className="notice notice--error" role="alert">
-          {problem}
-        </div>
-      ) : null}
+      <ErrorNotice message={problem} />
       <form onSubmit={handleSubmit(onSubmit)} noValidate className="staff-form">
         <div className="grid grid--2">
           <Field id="staff-name" label="Full name" required error={errorAt(errors, 'displayName')}>
@@ -197,58 +186,27 @@ export function StaffForm({
             )}
           </Field>
           {editing ? null : (
-            <>
-              <Field
-                id="staff-password"
-                label="First password"
-                required
-                hint={
-                  <>
-                    <PasswordStrengthMeter
-                      id="staff-password-strength"
-                      password={typed}
-                      strength={strength}
-                    />
-                    Tell them in person; they can change it from their name in the top bar.
-                  </>
-                }
-                error={errorAt(errors, 'password')}
-              >
-                {(a) => (
-                  <input
-                    {...a}
-                    {...register('password')}
-                    type="password"
-                    autoComplete="new-password"
-                  />
-                )}
-              </Field>
-              <Field
-                id="staff-confirm"
-                label="Confirm first password"
-                required
-                error={errorAt(errors, 'confirm')}
-              >
-                {(a) => (
-                  <input
-                    {...a}
-                    {...register('confirm')}
-                    type="password"
-                    autoComplete="new-password"
-                  />
-                )}
-              </Field>
-            </>
+            <NewPasswordFields
+              form={form}
+              name="password"
+              confirmName="confirm"
+              id="staff-password"
+              confirmId="staff-confirm"
+              label="First password"
+              confirmLabel="Confirm first password"
+              required
+              userInputs={userInputs}
+              note="Tell them in person; they can change it from their name in the top bar."
+            />
           )}
         </div>
-        <div className="dialog__actions">
-          <button type="button" className="button" onClick={onCancel}>
-            Cancel
-          </button>
-          <button type="submit" className="button button--primary" disabled={isSubmitting}>
-            {isSubmitting ? 'Saving…' : editing ? 'Save changes' : 'Add member of staff'}
-          </button>
-        </div>
+        <FormActions
+          variant="dialog"
+          busy={isSubmitting}
+          submitLabel={editing ? 'Save changes' : 'Add member of staff'}
+          busyLabel="Saving…"
+          back={{ label: 'Cancel', onClick: onCancel }}
+        />
       </form>
     </FormDialog>
   );

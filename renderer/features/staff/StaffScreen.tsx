@@ -1,9 +1,12 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { StaffMember } from '../../../shared/ipc/staff';
 import { can } from '../../../shared/permissions';
 import { ROLE_LABELS } from '../../../shared/roles';
 import { api, messageOf } from '../../api/client';
+import { AdminScreen, Card } from '../../components/AdminScreen';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { ListTable } from '../../components/ListTable';
+import { ErrorNotice } from '../../components/Notice';
 import { useSession } from '../../stores/session';
 import { EnableDialog } from './EnableDialog';
 import { RecoveryKeyDialog } from './RecoveryKeyDialog';
@@ -33,10 +36,8 @@ export function StaffScreen() {
   const [note, setNote] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
-    heading.current?.focus();
     void useStaff.getState().load();
     return api.on('staff.changed', (payload) => {
       void useStaff.getState().load();
@@ -84,16 +85,11 @@ export function StaffScreen() {
   };
 
   return (
-    <section className="admin" aria-labelledby="staff-title">
-      <header className="admin__head">
-        <div>
-          <h1 id="staff-title" ref={heading} tabIndex={-1}>
-            Staff
-          </h1>
-          <p className="muted">
-            Everyone who signs in to this clinic, with their role. Each account has its own key.
-          </p>
-        </div>
+    <AdminScreen
+      titleId="staff-title"
+      title="Staff"
+      lead="Everyone who signs in to this clinic, with their role. Each account has its own key."
+      action={
         <button
           type="button"
           className="button button--primary"
@@ -104,13 +100,9 @@ export function StaffScreen() {
         >
           Add member of staff
         </button>
-      </header>
-
-      {error || problem ? (
-        <div className="notice notice--error" role="alert">
-          {problem ?? error}
-        </div>
-      ) : null}
+      }
+    >
+      <ErrorNotice message={problem ?? error} />
       <p className="admin__note" role="status">
         {note}
       </p>
@@ -123,69 +115,56 @@ export function StaffScreen() {
             </p>
           )
         ) : (
-          <table className="table staff-table">
-            <caption className="visually-hidden">Staff accounts</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Username</th>
-                <th scope="col">Role</th>
-                <th scope="col">Books as</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {members.map((m) => {
-                const self = m.id === session.userId;
-                return (
-                  <tr key={m.id} className={m.status === 'active' ? undefined : 'staff-table__off'}>
-                    <th scope="row" className="staff-table__name">
-                      {m.displayName}
-                      {self ? (
-                        <>
-                          {' '}
-                          <span className="tag">You</span>
-                        </>
-                      ) : null}
-                    </th>
-                    <td className="mono">{m.username}</td>
-                    <td>{ROLE_LABELS[m.role]}</td>
-                    <td>{providerName(m.providerId)}</td>
-                    <td>
-                      <span
-                        className={`status${m.status === 'active' && m.canSignIn ? ' status--active' : ''}`}
-                      >
-                        {statusText(m)}
-                      </span>
-                    </td>
-                    <td className="staff-table__actions">
-                      {m.status === 'removed' ? null : (
-                        <MemberActions
-                          member={m}
-                          self={self}
-                          onEdit={() => setDialog({ kind: 'edit', member: m })}
-                          onEnable={() => setDialog({ kind: 'enable', member: m })}
-                          onDisable={() => setDialog({ kind: 'disable', member: m })}
-                          onRemove={() => setDialog({ kind: 'remove', member: m })}
-                        />
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <ListTable
+            className="table staff-table"
+            caption="Staff accounts"
+            columns={['Name', 'Username', 'Role', 'Books as', 'Status']}
+            actions
+          >
+            {members.map((m) => {
+              const self = m.id === session.userId;
+              return (
+                <tr key={m.id} className={m.status === 'active' ? undefined : 'staff-table__off'}>
+                  <th scope="row" className="staff-table__name">
+                    {m.displayName}
+                    {self ? (
+                      <>
+                        {' '}
+                        <span className="tag">You</span>
+                      </>
+                    ) : null}
+                  </th>
+                  <td className="mono">{m.username}</td>
+                  <td>{ROLE_LABELS[m.role]}</td>
+                  <td>{providerName(m.providerId)}</td>
+                  <td>
+                    <span
+                      className={`status${m.status === 'active' && m.canSignIn ? ' status--active' : ''}`}
+                    >
+                      {statusText(m)}
+                    </span>
+                  </td>
+                  <td className="staff-table__actions">
+                    {m.status === 'removed' ? null : (
+                      <MemberActions
+                        member={m}
+                        self={self}
+                        onEdit={() => setDialog({ kind: 'edit', member: m })}
+                        onEnable={() => setDialog({ kind: 'enable', member: m })}
+                        onDisable={() => setDialog({ kind: 'disable', member: m })}
+                        onRemove={() => setDialog({ kind: 'remove', member: m })}
+                      />
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </ListTable>
         )}
       </div>
 
       {can(session.role, 'staff.replaceRecoveryKey') ? (
-        <section className="card admin__section" aria-labelledby="recovery-title">
-          <h2 id="recovery-title" className="card__title">
-            Recovery key
-          </h2>
+        <Card titleId="recovery-title" title="Recovery key" className="admin__section">
           <p>
             The recovery key opens this clinic’s records if every password is lost, and can reset
             any password. Replace it if it may have been seen by someone else, or when a practice
@@ -201,7 +180,7 @@ export function StaffScreen() {
           >
             Replace recovery key…
           </button>
-        </section>
+        </Card>
       ) : null}
 
       {dialog?.kind === 'add' || dialog?.kind === 'edit' ? (
@@ -250,7 +229,7 @@ export function StaffScreen() {
           moment.
         </p>
       </ConfirmDialog>
-    </section>
+    </AdminScreen>
   );
 }
 
@@ -272,49 +251,45 @@ function MemberActions({
   const who = member.displayName;
   return (
     <div className="staff-table__buttons">
-      <button
-        type="button"
-        className="button button--small"
-        onClick={onEdit}
-        aria-label={`Edit ${who}`}
-      >
-        Edit
-      </button>
-      {member.status === 'disabled' || !member.canSignIn ? (
-        <button
-          type="button"
-          className="button button--small"
-          onClick={onEnable}
-          aria-label={
-            member.status === 'disabled' ? `Enable ${who}` : `Set a new password for ${who}`
-          }
-        >
-          {member.status === 'disabled' ? 'Enable' : 'New password'}
-        </button>
+      <RowButton text="Edit" name={`Edit ${who}`} onClick={onEdit} />
+      {member.status === 'disabled' ? (
+        <RowButton text="Enable" name={`Enable ${who}`} onClick={onEnable} />
+      ) : !member.canSignIn ? (
+        <RowButton text="New password" name={`Set a new password for ${who}`} onClick={onEnable} />
       ) : null}
       {/* Nobody disables or removes themselves: another practice manager does. */}
       {self ? null : (
         <>
           {member.status === 'active' ? (
-            <button
-              type="button"
-              className="button button--small"
-              onClick={onDisable}
-              aria-label={`Disable ${who}`}
-            >
-              Disable
-            </button>
+            <RowButton text="Disable" name={`Disable ${who}`} onClick={onDisable} />
           ) : null}
-          <button
-            type="button"
-            className="button button--small button--danger-quiet"
-            onClick={onRemove}
-            aria-label={`Remove ${who}`}
-          >
-            Remove
-          </button>
+          <RowButton text="Remove" name={`Remove ${who}`} onClick={onRemove} danger />
         </>
       )}
     </div>
+  );
+}
+
+/** A row's button: its text is short, its accessible name says whose row it acts on. */
+function RowButton({
+  text,
+  name,
+  onClick,
+  danger,
+}: {
+  text: string;
+  name: string;
+  onClick(): void;
+  danger?: boolean;
+}) {
+  return (
+    <button
+      type="button"
+      className={danger ? 'button button--small button--danger-quiet' : 'button button--small'}
+      onClick={onClick}
+      aria-label={name}
+    >
+      {text}
+    </button>
   );
 }

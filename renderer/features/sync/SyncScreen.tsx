@@ -1,10 +1,15 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { AppError } from '../../../shared/errors';
 import type { JoinCode, JoinRequestView, SyncDevice, SyncProblem } from '../../../shared/ipc/sync';
 import { can } from '../../../shared/permissions';
 import { api, messageOf } from '../../api/client';
+import { AdminScreen, Card } from '../../components/AdminScreen';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { Fact } from '../../components/Fact';
 import { Field } from '../../components/Field';
+import { FormActions } from '../../components/FormActions';
+import { ListTable } from '../../components/ListTable';
+import { ErrorNotice } from '../../components/Notice';
 import { useSession } from '../../stores/session';
 import { useSection } from '../schedule/section';
 import { useSchedule } from '../schedule/store';
@@ -32,14 +37,6 @@ function useAction() {
     }
   }, []);
   return { busy, error, fields, run };
-}
-
-function ErrorNotice({ error }: { error: string | null }) {
-  return error ? (
-    <div className="notice notice--error" role="alert">
-      {error}
-    </div>
-  ) : null;
 }
 
 function TextField(props: {
@@ -84,29 +81,21 @@ function TextField(props: {
 export function SyncScreen() {
   const status = useSync((s) => s.status);
   const session = useSession((s) => s.session);
-  const heading = useRef<HTMLHeadingElement>(null);
   const manager = session ? can(session.role, 'sync.devices') : false;
   // Bumped by an approval, so the list of workstations shows the new one.
   const [approvals, setApprovals] = useState(0);
 
   useEffect(() => {
-    heading.current?.focus();
     void useSync.getState().refresh();
   }, []);
 
   return (
-    <section className="admin sync-screen" aria-labelledby="sync-title">
-      <header className="admin__head">
-        <div>
-          <h1 id="sync-title" ref={heading} tabIndex={-1}>
-            Sync
-          </h1>
-          <p className="muted">
-            This workstation and the clinic’s others share their records through the relay, which
-            only ever holds them encrypted.
-          </p>
-        </div>
-      </header>
+    <AdminScreen
+      titleId="sync-title"
+      title="Sync"
+      lead="This workstation and the clinic’s others share their records through the relay, which only ever holds them encrypted."
+      className="sync-screen"
+    >
       {!status ? (
         <p className="muted" role="status">
           Loading…
@@ -121,10 +110,9 @@ export function SyncScreen() {
                 <JoinCard />
               </>
             ) : (
-              <section className="card">
-                <h2 className="card__title">Not set up</h2>
+              <Card title="Not set up">
                 <p>Ask a practice manager to set up sync on this workstation.</p>
-              </section>
+              </Card>
             )
           ) : null}
           {status.enrolment === 'enrolled' && manager ? (
@@ -135,7 +123,7 @@ export function SyncScreen() {
           <ConflictsLink />
         </div>
       )}
-    </section>
+    </AdminScreen>
   );
 }
 
@@ -144,45 +132,26 @@ function StatusCard() {
   const action = useAction();
   const { state, more } = summary(status);
   return (
-    <section className="card" aria-labelledby="sync-status-title">
-      <h2 id="sync-status-title" className="card__title">
-        This workstation
-      </h2>
+    <Card titleId="sync-status-title" title="This workstation">
       <dl className="facts">
-        <div className="facts__row">
-          <dt>State</dt>
-          <dd>
-            {state} ({more})
-          </dd>
-        </div>
-        {status.deviceName ? (
-          <div className="facts__row">
-            <dt>Name</dt>
-            <dd>{status.deviceName}</dd>
-          </div>
-        ) : null}
+        <Fact term="State">
+          {state} ({more})
+        </Fact>
+        {status.deviceName ? <Fact term="Name">{status.deviceName}</Fact> : null}
         {status.relayUrl ? (
-          <div className="facts__row">
-            <dt>Relay</dt>
-            <dd className="mono">{status.relayUrl}</dd>
-          </div>
+          <Fact term="Relay" className="mono">
+            {status.relayUrl}
+          </Fact>
         ) : null}
         {status.clinicCode ? (
-          <div className="facts__row">
-            <dt>Clinic code</dt>
-            <dd className="mono">{status.clinicCode}</dd>
-          </div>
+          <Fact term="Clinic code" className="mono">
+            {status.clinicCode}
+          </Fact>
         ) : null}
         {status.enrolment === 'enrolled' ? (
           <>
-            <div className="facts__row">
-              <dt>Last successful sync</dt>
-              <dd>{sinceText(status.lastSyncAt)}</dd>
-            </div>
-            <div className="facts__row">
-              <dt>Changes waiting to be sent</dt>
-              <dd>{status.pending}</dd>
-            </div>
+            <Fact term="Last successful sync">{sinceText(status.lastSyncAt)}</Fact>
+            <Fact term="Changes waiting to be sent">{status.pending}</Fact>
           </>
         ) : null}
       </dl>
@@ -204,7 +173,7 @@ function StatusCard() {
           {status.error}
         </div>
       ) : null}
-      <ErrorNotice error={action.error} />
+      <ErrorNotice message={action.error} />
       {status.enrolment === 'enrolled' || status.enrolment === 'joining' ? (
         <div className="form-actions">
           <button
@@ -221,7 +190,7 @@ function StatusCard() {
           </button>
         </div>
       ) : null}
-    </section>
+    </Card>
   );
 }
 
@@ -243,10 +212,7 @@ function CreateCard() {
     });
   };
   return (
-    <section className="card" aria-labelledby="sync-create-title">
-      <h2 id="sync-create-title" className="card__title">
-        Set up this clinic on a relay
-      </h2>
+    <Card titleId="sync-create-title" title="Set up this clinic on a relay">
       <p>
         For the clinic’s first workstation. Everything recorded here is sent, encrypted, and the
         other workstations join afterwards.
@@ -277,14 +243,15 @@ function CreateCard() {
           onChange={setSecret}
           hint="Only if the relay’s operator gave you one."
         />
-        <ErrorNotice error={action.error} />
-        <div className="form-actions">
-          <button type="submit" className="button button--primary" disabled={action.busy}>
-            {action.busy ? 'Setting up…' : 'Set up on the relay'}
-          </button>
-        </div>
+        <ErrorNotice message={action.error} />
+        <FormActions
+          variant="page"
+          busy={action.busy}
+          submitLabel="Set up on the relay"
+          busyLabel="Setting up…"
+        />
       </form>
-    </section>
+    </Card>
   );
 }
 
@@ -304,10 +271,7 @@ function JoinCard() {
     });
   };
   return (
-    <section className="card" aria-labelledby="sync-join-title">
-      <h2 id="sync-join-title" className="card__title">
-        Join a clinic
-      </h2>
+    <Card titleId="sync-join-title" title="Join a clinic">
       {join ? (
         <div className="sync-join">
           <p>
@@ -315,25 +279,19 @@ function JoinCard() {
             code and checks that the fingerprint there is the same as here.
           </p>
           <dl className="facts">
-            <div className="facts__row">
-              <dt>Pairing code</dt>
-              <dd className="mono sync-join__code" data-testid="pairing-code">
-                {join.code}
-              </dd>
-            </div>
-            <div className="facts__row">
-              <dt>Fingerprint</dt>
-              <dd className="mono" data-testid="pairing-fingerprint">
-                {join.fingerprint}
-              </dd>
-            </div>
+            <Fact term="Pairing code" className="mono sync-join__code" testId="pairing-code">
+              {join.code}
+            </Fact>
+            <Fact term="Fingerprint" className="mono" testId="pairing-fingerprint">
+              {join.fingerprint}
+            </Fact>
           </dl>
           <p className="muted">
             Valid until{' '}
             {new Date(join.expiresAt).toLocaleTimeString(undefined, { timeStyle: 'short' })}. This
             screen moves on by itself once approved.
           </p>
-          <ErrorNotice error={action.error} />
+          <ErrorNotice message={action.error} />
           <div className="form-actions">
             <button
               type="button"
@@ -378,15 +336,16 @@ function JoinCard() {
             hint="For example Surgery 2"
             required
           />
-          <ErrorNotice error={action.error} />
-          <div className="form-actions">
-            <button type="submit" className="button button--primary" disabled={action.busy}>
-              {action.busy ? 'Asking…' : 'Ask to join'}
-            </button>
-          </div>
+          <ErrorNotice message={action.error} />
+          <FormActions
+            variant="page"
+            busy={action.busy}
+            submitLabel="Ask to join"
+            busyLabel="Asking…"
+          />
         </form>
       )}
-    </section>
+    </Card>
   );
 }
 
@@ -398,10 +357,7 @@ function ApproveCard({ onApproved }: { onApproved(): void }) {
   const lookup = useAction();
   const approve = useAction();
   return (
-    <section className="card" aria-labelledby="sync-approve-title">
-      <h2 id="sync-approve-title" className="card__title">
-        Approve a new workstation
-      </h2>
+    <Card titleId="sync-approve-title" title="Approve a new workstation">
       <form
         noValidate
         onSubmit={(e) => {
@@ -424,7 +380,7 @@ function ApproveCard({ onApproved }: { onApproved(): void }) {
           hint="Shown on the new workstation."
           required
         />
-        <ErrorNotice error={lookup.error} />
+        <ErrorNotice message={lookup.error} />
         <div className="form-actions">
           <button type="submit" className="button" disabled={lookup.busy}>
             Look up
@@ -460,12 +416,8 @@ function ApproveCard({ onApproved }: { onApproved(): void }) {
             hint="Type it from the new workstation’s screen; approve only if both are the same."
             required
           />
-          <ErrorNotice error={approve.error} />
-          <div className="form-actions">
-            <button type="submit" className="button button--primary" disabled={approve.busy}>
-              Approve
-            </button>
-          </div>
+          <ErrorNotice message={approve.error} />
+          <FormActions variant="page" busy={approve.busy} submitLabel="Approve" />
         </form>
       ) : null}
       {approved ? (
@@ -473,7 +425,7 @@ function ApproveCard({ onApproved }: { onApproved(): void }) {
           {approved.name} is approved. It now fetches the clinic’s records.
         </p>
       ) : null}
-    </section>
+    </Card>
   );
 }
 
@@ -486,49 +438,34 @@ function DevicesCard({ version }: { version: number }) {
     void run(async () => setDevices(await api.call('sync.devices', {})));
   }, [run, version]);
   return (
-    <section className="card card--wide" aria-labelledby="sync-devices-title">
-      <h2 id="sync-devices-title" className="card__title">
-        The clinic’s workstations
-      </h2>
-      <ErrorNotice error={action.error} />
+    <Card titleId="sync-devices-title" title="The clinic’s workstations" className="card--wide">
+      <ErrorNotice message={action.error} />
       {devices === null ? (
         <p className="muted">Loading…</p>
       ) : (
-        <table className="sync-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">State</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
+        <ListTable className="sync-table" columns={['Name', 'Last seen', 'State']} actions>
+          {devices.map((d) => (
+            <tr key={d.id}>
+              <td>
+                {d.name}
+                {d.thisDevice ? <span className="muted"> (this workstation)</span> : null}
+              </td>
+              <td>{d.lastSeen ? sinceText(d.lastSeen) : 'never'}</td>
+              <td>{d.status === 'active' ? 'Active' : 'Revoked'}</td>
+              <td>
+                {d.status === 'active' && !d.thisDevice ? (
+                  <button
+                    type="button"
+                    className="button button--danger-quiet button--small"
+                    onClick={() => setRevoking(d)}
+                  >
+                    Revoke {d.name}
+                  </button>
+                ) : null}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {devices.map((d) => (
-              <tr key={d.id}>
-                <td>
-                  {d.name}
-                  {d.thisDevice ? <span className="muted"> (this workstation)</span> : null}
-                </td>
-                <td>{d.lastSeen ? sinceText(d.lastSeen) : 'never'}</td>
-                <td>{d.status === 'active' ? 'Active' : 'Revoked'}</td>
-                <td>
-                  {d.status === 'active' && !d.thisDevice ? (
-                    <button
-                      type="button"
-                      className="button button--danger-quiet button--small"
-                      onClick={() => setRevoking(d)}
-                    >
-                      Revoke {d.name}
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ListTable>
       )}
       <ConfirmDialog
         open={revoking !== null}
@@ -552,7 +489,7 @@ function DevicesCard({ version }: { version: number }) {
           it.
         </p>
       </ConfirmDialog>
-    </section>
+    </Card>
   );
 }
 
@@ -575,42 +512,33 @@ function ProblemsCard() {
     };
   }, [problemCount]);
   return (
-    <section className="card card--wide" aria-labelledby="sync-problems-title">
-      <h2 id="sync-problems-title" className="card__title">
-        Changes that did not go through
-      </h2>
+    <Card
+      titleId="sync-problems-title"
+      title="Changes that did not go through"
+      className="card--wide"
+    >
       {problems === null ? (
         <p className="muted">Loading…</p>
       ) : problems.length === 0 ? (
         <p className="muted">None.</p>
       ) : (
-        <table className="sync-table">
-          <thead>
-            <tr>
-              <th scope="col">Change</th>
-              <th scope="col">Record</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Since</th>
+        <ListTable className="sync-table" columns={['Change', 'Record', 'Reason', 'Since']}>
+          {problems.map((p, i) => (
+            <tr key={`${p.direction}-${p.rowId}-${i}`}>
+              <td>{p.direction === 'outgoing' ? 'Made here' : 'From another workstation'}</td>
+              <td>
+                {p.table.replace(/_/g, ' ')} <span className="mono muted">{p.rowId}</span>
+              </td>
+              <td>
+                {p.reason}
+                {p.retrying ? <span className="muted"> It is tried again by itself.</span> : null}
+              </td>
+              <td>{sinceText(p.at)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {problems.map((p, i) => (
-              <tr key={`${p.direction}-${p.rowId}-${i}`}>
-                <td>{p.direction === 'outgoing' ? 'Made here' : 'From another workstation'}</td>
-                <td>
-                  {p.table.replace(/_/g, ' ')} <span className="mono muted">{p.rowId}</span>
-                </td>
-                <td>
-                  {p.reason}
-                  {p.retrying ? <span className="muted"> It is tried again by itself.</span> : null}
-                </td>
-                <td>{sinceText(p.at)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ListTable>
       )}
-    </section>
+    </Card>
   );
 }
 
@@ -618,10 +546,7 @@ function ConflictsLink() {
   const session = useSession((s) => s.session);
   if (!session || !can(session.role, 'conflicts.list')) return null;
   return (
-    <section className="card" aria-labelledby="sync-conflicts-title">
-      <h2 id="sync-conflicts-title" className="card__title">
-        Double bookings
-      </h2>
+    <Card titleId="sync-conflicts-title" title="Double bookings">
       <p>
         Bookings made on two workstations while they were apart can clash. Every workstation shows
         the same clashes in the appointment book’s conflict inbox.
@@ -638,6 +563,6 @@ function ConflictsLink() {
           Open the conflict inbox
         </button>
       </div>
-    </section>
+    </Card>
   );
 }
