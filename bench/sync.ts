@@ -11,16 +11,19 @@
  *   its bootstrap runs (searches issued back to back).
  * - sync_visible_p50_ms: an edit on one workstation until `patients.get` on another returns it,
  *   with the production timing (push on change, poke, pull).
- * - bytes_per_change: push request bytes on the wire per row change for typical patient edits.
+ * - bytes_per_change: push request body bytes on the wire (compressed as sent) per row change for
+ *   typical patient edits.
  * - sync_push_changes_per_s (informational): sealing, signing and pushing the 200k changes.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { buildRelay, type Relay } from '../server/app';
 import { Core, type CoreOptions } from '../electron/core/core';
 import { seedPatients } from '../electron/core/seed/seed';
 import { ChangeApplier } from '../electron/core/sync/apply';
+import { BULK_STEP_MS, BulkWrites } from '../electron/core/sync/bulk';
 import { RelayAuth } from '../electron/core/sync/auth';
 import { loadSyncCrypto } from '../electron/core/sync/crypto';
 import { decodePayload, pageChecksumOf } from '../electron/core/sync/messages';
@@ -30,6 +33,7 @@ import { inTransaction } from '../electron/core/sync/store-access';
 import { RelayTransport, type FetchLike } from '../electron/core/sync/transport';
 import { SCHEMA_VERSION } from '../electron/core/db/migrations';
 import type { PatientInput } from '../shared/domain/patient';
+import { DEFLATE_DICTIONARY_ENCODING, PUSH_DICTIONARY } from '../shared/sync/compression';
 import { clinicBucketId, type PullPage } from '../shared/sync/protocol';
 import { median, percentile, round } from './stats';
 
@@ -133,21 +137,33 @@ async function fetchAllPages(core: Core): Promise<PullPage[]> {
   throw new Error('the log did not end');
 }
 
+/** CPU time of this process (all threads) since `since`, in ms; the machine may be shared. */
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+}
+
 /** The engine's per-page work, on `core`'s store, timed. */
-async function applyPages(core: Core, pages: readonly PullPage[]): Promise<number> {
+async function applyPages(
+  core: Core,
+  pages: readonly PullPage[],
+  log: (line: string) => void,
+): Promise<number> {
   const store = core.openStore!;
   const { crypto, sodium } = await loadSyncCrypto();
   const keys = readClinicKeys(store.sqlite)!;
   const applier = new ChangeApplier(store.sqlite);
   const context = { crypto, keys, self: store.clock.node, schema: SCHEMA_VERSION };
   let changes = 0;
-  // The engine's settings for applying a whole clinic (see SyncEngine.bulkSettings).
-  store.sqlite.pragma('cache_size = -131072');
+  // The engine's settings for applying many pages (sync/bulk.ts), checkpoints paced the same way.
+  const bulk = new BulkWrites(store.sqlite, BULK_STEP_MS);
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
   for (const page of pages) {
     const payloads = page.messages.map((m) => decodePayload(m.payload));
     if (pageChecksumOf(page.messages, payloads) !== page.checksum) throw new Error('checksum');
     const opened = page.messages.map((m, i) => openMessage(m, context, payloads[i]));
+    applier.prepare(opened.flatMap((o) => (o.change ? [o.change] : [])));
     await inTransaction(
       store,
       () => {
@@ -169,8 +185,13 @@ async function applyPages(core: Core, pages: readonly PullPage[]): Promise<numbe
       },
       { foreignKeysOff: true },
     );
+    if (bulk.sliceApplied()) bulk.checkpoint();
   }
   const seconds = (performance.now() - t0) / 1000;
+  bulk.restore();
+  log(
+    `  apply: ${changes} changes in ${round(seconds, 2)} s, CPU ${round(cpuMs(cpu) / 1000, 2)} s`,
+  );
   return changes / seconds;
 }
 
@@ -208,9 +229,20 @@ async function measureBytes(b: Bench): Promise<number> {
   let pushedBytes = 0;
   let pushedMessages = 0;
   const counting: FetchLike = async (url, init) => {
-    if (url.endsWith('/push') && typeof init.body === 'string') {
-      pushedBytes += Buffer.byteLength(init.body);
-      pushedMessages += (JSON.parse(init.body) as { messages: unknown[] }).messages.length;
+    if (url.endsWith('/push')) {
+      // The bytes as they travel: JSON text, or compressed (shared/sync/compression.ts).
+      const body = init.body;
+      const bytes =
+        typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? body : null;
+      if (!bytes) throw new Error('a push body the bench cannot count');
+      const encoding = new Headers(init.headers).get('content-encoding');
+      const json =
+        encoding === DEFLATE_DICTIONARY_ENCODING
+          ? zlib.inflateRawSync(bytes, { dictionary: Buffer.from(PUSH_DICTIONARY) })
+          : bytes;
+      pushedBytes += bytes.length;
+      pushedMessages += (JSON.parse(Buffer.from(json).toString('utf8')) as { messages: unknown[] })
+        .messages.length;
     }
     return fetch(url, init);
   };
@@ -278,8 +310,12 @@ export async function runSyncBench(
     const rows = own();
     log(`  ${seeded} patients, ${rows} row changes; pushing…`);
     let t0 = performance.now();
+    let cpu = process.cpuUsage();
     await a.call('sync.now', {});
     const pushSeconds = (performance.now() - t0) / 1000;
+    log(
+      `  push: ${rows} changes in ${round(pushSeconds, 2)} s, CPU ${round(cpuMs(cpu) / 1000, 2)} s (relay included)`,
+    );
     results.push({
       name: 'sync_push_changes_per_s',
       value: Math.round(rows / pushSeconds),
@@ -288,8 +324,8 @@ export async function runSyncBench(
     });
 
     log('  applying pre-fetched pages…');
-    const pages = await fetchAllPages(a);
-    const perSecond = await applyPages(applyTarget, pages);
+    // In a function of its own, so the fetched pages can be collected before the bootstrap.
+    const perSecond = await applyPages(applyTarget, await fetchAllPages(a), log);
     results.push({
       name: 'sync_apply_changes_per_s',
       value: Math.round(perSecond),
@@ -312,8 +348,10 @@ export async function runSyncBench(
       }
     })();
     t0 = performance.now();
+    cpu = process.cpuUsage();
     const after = await joiner.call('sync.now', {});
     const bootstrapSeconds = (performance.now() - t0) / 1000;
+    const bootstrapCpu = cpuMs(cpu);
     if (after.error || after.bootstrap) throw new Error(`bootstrap did not finish: ${after.error}`);
     searching = false;
     await searches;
@@ -322,7 +360,7 @@ export async function runSyncBench(
       .pluck()
       .get() as number;
     log(
-      `  bootstrap: ${pulled} changes in ${round(bootstrapSeconds, 2)} s, ${stalls.length} searches`,
+      `  bootstrap: ${pulled} changes in ${round(bootstrapSeconds, 2)} s, CPU ${round(bootstrapCpu / 1000, 2)} s (relay and searches included); ${stalls.length} searches, waits p50 ${round(median(stalls), 1)} ms, p99 ${round(percentile(stalls, 99), 1)} ms`,
     );
     results.push({
       name: 'sync_bootstrap_200k_rows_s',

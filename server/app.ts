@@ -6,6 +6,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { SERVER_TIME_HEADER, SYNC_LIMITS, TOKEN_TTL_MS } from '../shared/sync/protocol';
+import { registerCompression } from './compression';
 import type { RelayContext } from './context';
 import { openRelayStore, type RelayStore, type RelayStoreConfig } from './db/store';
 import { refusalOf } from './http-errors';
@@ -16,6 +17,7 @@ import { registerDeviceRoutes } from './routes/devices';
 import { registerEnrolmentRoutes } from './routes/enrolment';
 import type { RouteLimits } from './routes/limits';
 import { registerAuthRoutes } from './routes/public';
+import { PushQueue } from './services/push';
 import { TokenKeeper } from './tokens';
 
 export interface RelayRateLimits {
@@ -98,6 +100,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
     now: options.now ?? Date.now,
     tokens: new TokenKeeper(options.tokenSecret, options.tokenTtlMs ?? TOKEN_TTL_MS),
     pokes: new PokeHub(),
+    pushes: new PushQueue(store),
     setupSecret: options.setupSecret ?? null,
   };
 
@@ -142,6 +145,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
     reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'No such endpoint' } }),
   );
 
+  registerCompression(app);
   registerAuthRoutes(app, ctx, routeLimits);
   registerClinicRoutes(app, ctx, routeLimits);
   registerEnrolmentRoutes(app, ctx, routeLimits);

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { pullQuery, pushBatch, SERVER_TIME_HEADER, SYNC_LIMITS } from '../../shared/sync/protocol';
+import { pullQuery, SERVER_TIME_HEADER, SYNC_LIMITS } from '../../shared/sync/protocol';
 import { requireBucket, requireDevice } from '../auth';
 import type { RelayContext } from '../context';
 import { parseInput } from '../errors';
 import { bucketHead, readPage } from '../services/pull';
 import { acceptBatch } from '../services/push';
+import { readPushBatch } from '../services/push-batch';
 
 const bucketParams = z.strictObject({ bucket: z.string() });
 
@@ -22,7 +23,7 @@ export function registerBucketRoutes(
   app.post('/v1/buckets/:bucket/push', { bodyLimit: SYNC_LIMITS.batchBytes }, async (req) => {
     const caller = await requireDevice(ctx, req);
     const bucket = requireBucket(caller, parseInput(bucketParams, req.params, 'bucket').bucket);
-    const batch = parseInput(pushBatch, req.body, 'batch');
+    const batch = readPushBatch(req.body);
     const outcome = await acceptBatch(ctx, caller, bucket, batch);
     if (outcome.lastServerSeq !== null) ctx.pokes.notify(bucket, outcome.lastServerSeq);
     req.log.info(

@@ -103,17 +103,22 @@ export function decodeMessages(messages: readonly SyncMessage[]): DecodedMessage
   return messages.map((m) => ({ header: m.header, payload: decodeBase64(m.payload) }));
 }
 
-/** Signs a batch of messages of one device. */
+/**
+ * Signs a batch of messages of one device. `payloads`, when the caller has them, are the messages'
+ * payloads decoded (the sealed bytes it just encoded), so they are not decoded again.
+ */
 export function signBatch(
   crypto: Ed25519Signer,
   device: string,
   messages: SyncMessage[],
   secretKey: Uint8Array,
+  payloads?: readonly Uint8Array[],
 ): PushBatch {
-  const signature = crypto.signDetached(
-    canonicalBatch(device, decodeMessages(messages)),
-    secretKey,
-  );
+  const decoded =
+    payloads && payloads.length === messages.length
+      ? messages.map((m, i) => ({ header: m.header, payload: payloads[i]! }))
+      : decodeMessages(messages);
+  const signature = crypto.signDetached(canonicalBatch(device, decoded), secretKey);
   return { device, messages, signature: encodeBase64(signature) };
 }
 

@@ -13,7 +13,13 @@ import { decodeBase64, encodeBase64 } from '../../shared/sync/base64';
 import { sealPayload } from '../../shared/sync/crypto';
 import type { MessageHeader, PulledMessage } from '../../shared/sync/protocol';
 import type { Replica } from '../support/sync-replica';
-import { asLog, loadReplicaCrypto, REPLICA_BUCKET, ReplicaFactory } from '../support/sync-replica';
+import {
+  asLog,
+  loadReplicaCrypto,
+  REPLICA_BUCKET,
+  ReplicaFactory,
+  STAFF_ID,
+} from '../support/sync-replica';
 
 let factory: ReplicaFactory;
 const open: Replica[] = [];
@@ -310,5 +316,95 @@ describe('changes that are not applied', () => {
     const upgraded = await b!.deliver([message], { schema: SCHEMA_VERSION + 1 });
     expect(upgraded[0]?.hold).toBeNull();
     expect(b!.row('chair', rowId)).toMatchObject({ name: 'Chair 9', position: 9, active: 1 });
+  });
+});
+
+describe('applying a page in slices', () => {
+  it('ends as if applied once when a page is cut short after any slice and applied again whole', async () => {
+    const [a, once] = await replicas(2);
+    const ids: string[] = [];
+    for (const [given, family] of [
+      ['Ana', 'Silva'],
+      ['Li', 'Ng'],
+      ['Zoë', 'Müller'],
+    ] as const)
+      ids.push(await newPatient(a!, given, family));
+    for (const [i, id] of ids.entries()) {
+      await write(a!, (tx) =>
+        insertRecord(tx, a!.writer, 'patient_phone', {
+          patient_id: id,
+          e164: `+4479111234${50 + i}`,
+          type: 'mobile',
+          preferred: 1,
+        }),
+      );
+      await edit(a!, 'patient', id, { notes: `Visit ${i}` });
+    }
+    const log = asLog(await a!.send());
+    await once!.deliver(log);
+    for (const cut of [1, Math.floor(log.length / 2), log.length - 1]) {
+      const [cutShort] = await replicas(1);
+      // The engine applies a page slice by slice; a crash after a slice repeats the whole page.
+      await cutShort!.deliver(log.slice(0, cut));
+      const opened = await cutShort!.deliver(log);
+      expect(opened.every((o) => o.hold === null)).toBe(true);
+      expect(cutShort!.dump()).toBe(once!.dump());
+      expect(changeCount(cutShort!)).toBe(changeCount(once!));
+    }
+  });
+});
+
+describe('the audit trail of changes that arrive', () => {
+  it('names who made them, which fields of which table, and the row when there is one', async () => {
+    const [a, b] = await replicas(2);
+    const id = await newPatient(a!);
+    await b!.deliver(asLog(await a!.send()));
+    await edit(a!, 'patient', id, { notes: 'Prefers mornings', email: 'zoe@example.org' });
+    await b!.deliver(asLog(await a!.send(), 10));
+    const events = b!.store.sqlite
+      .prepare(
+        `SELECT actor_id, subject_id, target_table, target_id, fields FROM audit_event
+         WHERE action = 'sync.received' ORDER BY seq`,
+      )
+      .all() as Array<Record<string, string | null>>;
+    expect(events).toHaveLength(2);
+    expect(events[1]).toEqual({
+      actor_id: STAFF_ID,
+      subject_id: id,
+      target_table: 'patient',
+      target_id: id,
+      fields: JSON.stringify(['patient.email', 'patient.notes']),
+    });
+    // The first delivery was the whole record: every field it wrote is named, never a value.
+    expect(JSON.parse(events[0]!.fields!)).toEqual(
+      expect.arrayContaining(['patient.family_name', 'patient.given_names']),
+    );
+    expect(events[0]!.fields).not.toContain('Müller');
+  });
+
+  it('groups rows of one patient by author, without naming a single row', async () => {
+    const [a, b] = await replicas(2);
+    const id = await newPatient(a!);
+    await write(a!, async (tx) => {
+      for (const e164 of ['+447911123456', '+442079460958'])
+        await insertRecord(tx, a!.writer, 'patient_phone', {
+          patient_id: id,
+          e164,
+          type: 'mobile',
+          preferred: 0,
+        });
+    });
+    await b!.deliver(asLog(await a!.send()));
+    const event = b!.store.sqlite
+      .prepare(
+        `SELECT actor_id, target_table, target_id, fields FROM audit_event
+         WHERE action = 'sync.received' AND subject_id = ?`,
+      )
+      .all(id) as Array<Record<string, string | null>>;
+    expect(event).toHaveLength(1);
+    expect(event[0]).toMatchObject({ actor_id: STAFF_ID, target_table: null, target_id: null });
+    expect(JSON.parse(event[0]!.fields!)).toEqual(
+      expect.arrayContaining(['patient.given_names', 'patient_phone.e164']),
+    );
   });
 });

@@ -37,6 +37,18 @@ export interface RemoteChange {
   columns: Record<string, Value>;
 }
 
+/**
+ * What arrived for one patient (or, with `subject` null, for clinic-wide rows) from one member
+ * of staff, for the audit trail: the fields written, as `table.column`, and the rows.
+ */
+export interface ReceivedGroup {
+  subject: string | null;
+  author: string | null;
+  readonly fields: Set<string>;
+  /** Rows written, as `table` NUL `rowId`. */
+  readonly rows: Set<string>;
+}
+
 /** What one batch of changes touched, for search, events and the audit trail. */
 export class ApplyOutcome {
   applied = 0;
@@ -45,18 +57,27 @@ export class ApplyOutcome {
   /** Patients whose own row or sub-records changed. */
   readonly patients = new Set<string>();
   readonly tables = new Set<string>();
-  /** Per subject (patient id, or '' for clinic-wide rows): the tables changed. */
-  readonly bySubject = new Map<string, Set<string>>();
+  /** Per subject and author, in the order first seen. */
+  readonly received = new Map<string, ReceivedGroup>();
 
-  note(change: RemoteChange): void {
+  note(change: RemoteChange, columns: Readonly<Record<string, Value>>): void {
     this.applied += 1;
     this.tables.add(change.table);
     if (change.subject !== null && PATIENT_TABLES.has(change.table))
       this.patients.add(change.subject);
-    const key = change.subject ?? '';
-    let tables = this.bySubject.get(key);
-    if (!tables) this.bySubject.set(key, (tables = new Set()));
-    tables.add(change.table);
+    const key = `${change.subject ?? ''}\u0000${change.author ?? ''}`;
+    let group = this.received.get(key);
+    if (!group) {
+      group = {
+        subject: change.subject,
+        author: change.author,
+        fields: new Set(),
+        rows: new Set(),
+      };
+      this.received.set(key, group);
+    }
+    for (const name in columns) group.fields.add(`${change.table}.${name}`);
+    group.rows.add(`${change.table}\u0000${change.rowId}`);
   }
 }
 
@@ -80,6 +101,17 @@ interface HistoryEntry {
 
 const isoOfHlc = (hlc: string) => new Date(decodeHlc(hlc).millis).toISOString();
 
+/** What applying a change needs that does not depend on the store (see `prepare`). */
+interface Prepared {
+  /** The change's columns that this version writes (its table's, and the tombstone). */
+  columns: Record<string, Value>;
+  /** change_log's `columns` and `payload`: the names, and the columns, as JSON. */
+  names: string;
+  payload: string;
+  /** The change's HLC as a time: `updated_at` (and `created_at` of a new row), `recorded_at`. */
+  at: string;
+}
+
 /** Prepared statements per store, for the many small writes of a bootstrap. */
 export class ChangeApplier {
   private readonly currentHlc = new Map<string, Statement>();
@@ -88,6 +120,7 @@ export class ChangeApplier {
   private readonly history: Statement;
   private readonly record: Statement;
   private readonly allowed = new Map<string, ReadonlySet<string>>();
+  private readonly prepared = new WeakMap<RemoteChange, Prepared>();
   readonly search: SearchIndexer;
 
   constructor(private readonly sqlite: SqliteDatabase) {
@@ -122,17 +155,43 @@ export class ChangeApplier {
     return s;
   }
 
+  /**
+   * What applying `changes` will compute that does not depend on the store, computed now: call it
+   * before the transaction, so the transaction holds the store for the writes alone.
+   */
+  prepare(changes: Iterable<RemoteChange>): void {
+    for (const change of changes) this.preparedOf(change);
+  }
+
+  /** Null for a table this version does not replicate. */
+  private preparedOf(change: RemoteChange): Prepared | null {
+    let p = this.prepared.get(change);
+    if (p) return p;
+    if (!Object.prototype.hasOwnProperty.call(REPLICATED_TABLES, change.table)) return null;
+    const allowed = this.columnsOf(change.table);
+    const columns: Record<string, Value> = {};
+    for (const name in change.columns) if (allowed.has(name)) columns[name] = change.columns[name]!;
+    this.search.warm(change.table, columns);
+    p = {
+      columns,
+      names: JSON.stringify(Object.keys(columns)),
+      payload: JSON.stringify(columns),
+      at: isoOfHlc(change.hlc),
+    };
+    this.prepared.set(change, p);
+    return p;
+  }
+
   /** Applies one change; returns whether it changed anything (false: a repeat or ignored). */
   apply(change: RemoteChange, outcome: ApplyOutcome): boolean {
     const { table, rowId, hlc } = change;
-    if (!Object.prototype.hasOwnProperty.call(REPLICATED_TABLES, table)) {
+    const prepared = this.preparedOf(change);
+    if (!prepared) {
       outcome.ignored += 1;
       return false;
     }
     const allowed = this.columnsOf(table);
-    const columns: Record<string, Value> = {};
-    for (const [name, value] of Object.entries(change.columns))
-      if (allowed.has(name)) columns[name] = value;
+    const columns = prepared.columns;
     const current = this.statement(
       this.currentHlc,
       table,
@@ -148,15 +207,15 @@ export class ChangeApplier {
         outcome.ignored += 1;
         return false;
       }
-      this.insertRow(table, rowId, columns, hlc, hlc);
-      this.recordChange(change, columns);
-      outcome.note(change);
+      this.insertRow(table, rowId, columns, hlc, prepared.at, prepared.at);
+      this.recordChange(change, prepared);
+      outcome.note(change, columns);
       return true;
     }
 
     if (current !== undefined && hlc > current) {
       // Newer than every change this row has seen: every column it carries wins.
-      this.updateRow(table, rowId, columns, hlc);
+      this.updateRow(table, rowId, columns, { hlc, at: prepared.at });
     } else if (current !== undefined && hlc === current) {
       outcome.repeated += 1;
       return false;
@@ -176,15 +235,15 @@ export class ChangeApplier {
         }
         if (Object.keys(winners).length > 0) this.updateRow(table, rowId, winners, null);
       } else if (history.length === 0 && change.operation === 'insert') {
-        this.insertRow(table, rowId, columns, hlc, hlc);
+        this.insertRow(table, rowId, columns, hlc, prepared.at, prepared.at);
       } else {
         const entries: HistoryEntry[] = [
           ...history,
           {
             hlc,
             operation: change.operation,
-            columns: JSON.stringify(Object.keys(columns)),
-            payload: JSON.stringify(columns),
+            columns: prepared.names,
+            payload: prepared.payload,
           },
         ];
         const inserted = entries.filter((e) => e.operation === 'insert');
@@ -195,21 +254,23 @@ export class ChangeApplier {
             if (allowed.has(name)) merged[name] = entry.value;
           const top = entries.reduce((a, e) => (e.hlc > a ? e.hlc : a), hlc);
           const born = inserted.reduce((a, e) => (e.hlc < a ? e.hlc : a), inserted[0]!.hlc);
-          this.insertRow(table, rowId, merged, top, born);
+          this.insertRow(table, rowId, merged, top, isoOfHlc(born), isoOfHlc(top));
         }
       }
     }
-    this.recordChange(change, columns);
-    outcome.note(change);
+    this.recordChange(change, prepared);
+    outcome.note(change, columns);
     return true;
   }
 
+  /** A new row stamped `hlc`, created and last changed at the times given. */
   private insertRow(
     table: ReplicatedTable,
     rowId: string,
     columns: Record<string, Value>,
     hlc: string,
-    bornHlc: string,
+    createdAt: string,
+    updatedAt: string,
   ): void {
     const values: Record<string, Value> = { ...columns };
     if (table === 'patient') {
@@ -229,34 +290,33 @@ export class ChangeApplier {
           .map(() => '?')
           .join(', ')})`,
     );
-    statement.run(...names.map((n) => values[n]), rowId, hlc, isoOfHlc(bornHlc), isoOfHlc(hlc));
+    statement.run(...names.map((n) => values[n]), rowId, hlc, createdAt, updatedAt);
   }
 
-  /** Writes columns; with `hlc`, also the row's stamp (a change newer than the row). */
+  /** Writes columns; with `stamp`, also the row's stamp (a change newer than the row). */
   private updateRow(
     table: ReplicatedTable,
     rowId: string,
     columns: Record<string, Value>,
-    hlc: string | null,
+    stamp: { hlc: string; at: string } | null,
   ): void {
     const names = Object.keys(columns);
-    const stamped = hlc !== null;
-    if (names.length === 0 && !stamped) return;
+    if (names.length === 0 && !stamp) return;
     const statement = this.statement(
       this.updates,
-      `${table}\u0000${stamped ? 1 : 0}\u0000${names.join(',')}`,
+      `${table}\u0000${stamp ? 1 : 0}\u0000${names.join(',')}`,
       () =>
         `UPDATE "${table}" SET ${[
           ...names.map((n) => `"${n}" = ?`),
-          ...(stamped ? ['hlc = ?', 'updated_at = ?'] : []),
+          ...(stamp ? ['hlc = ?', 'updated_at = ?'] : []),
         ].join(', ')} WHERE id = ?`,
     );
     const values = names.map((n) => columns[n]);
-    if (stamped) statement.run(...values, hlc, isoOfHlc(hlc), rowId);
+    if (stamp) statement.run(...values, stamp.hlc, stamp.at, rowId);
     else statement.run(...values, rowId);
   }
 
-  private recordChange(change: RemoteChange, columns: Record<string, Value>): void {
+  private recordChange(change: RemoteChange, prepared: Prepared): void {
     this.record.run(
       change.hlc,
       change.author,
@@ -265,9 +325,9 @@ export class ChangeApplier {
       change.rowId,
       change.subject,
       change.operation,
-      JSON.stringify(Object.keys(columns)),
-      JSON.stringify(columns),
-      isoOfHlc(change.hlc),
+      prepared.names,
+      prepared.payload,
+      prepared.at,
     );
   }
 }

@@ -6,15 +6,19 @@ import type { SqliteDatabase } from '../db/store';
 
 export interface SyncAuditEntry {
   action: string;
+  /** The member of staff who made the changes (on another workstation), when known. */
+  actorId?: string | null;
   subjectId: string | null;
+  targetTable?: string | null;
+  targetId?: string | null;
   fields: readonly string[];
 }
 
 /**
  * Appends events to the audit chain from inside a synchronous transaction on the raw handle,
  * chained exactly as audit/append.ts does. Changes from other workstations are recorded per
- * patient and per page (which tables changed, never values): the author's own workstation
- * audits each write; this one records that the data arrived.
+ * patient, author and transaction (which fields changed and by whom, never values): the
+ * author's own workstation audits each write; this one records that the data arrived.
  */
 export function appendSyncAudit(
   sqlite: SqliteDatabase,
@@ -42,11 +46,11 @@ export function appendSyncAudit(
       at: base.at,
       hlc: base.hlc,
       device_id: base.deviceId,
-      actor_id: null,
+      actor_id: entry.actorId ?? null,
       action: entry.action,
       subject_id: entry.subjectId,
-      target_table: null,
-      target_id: null,
+      target_table: entry.targetTable ?? null,
+      target_id: entry.targetId ?? null,
       fields: entry.fields.length > 0 ? JSON.stringify(entry.fields) : null,
       reason: null,
     };

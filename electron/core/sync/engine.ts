@@ -2,21 +2,25 @@ import { AppError } from '../../../shared/errors';
 import { decodeHlc, HLC_MAX_DRIFT_MS } from '../../../shared/hlc';
 import type { SyncConnection } from '../../../shared/ipc/sync';
 import { signBatch } from '../../../shared/sync/crypto';
-import type { PullPage } from '../../../shared/sync/protocol';
+import type { PullPage, PushBatch } from '../../../shared/sync/protocol';
 import { decodePayload, pageChecksumOf } from './messages';
 import type { Sodium } from '../crypto/sodium';
 import { SCHEMA_VERSION } from '../db/migrations';
 import { log } from '../log';
 import type { OpenStore } from '../store-session';
-import { ChangeApplier, type ApplyOutcome } from './apply';
+import { ChangeApplier, type ApplyOutcome, type RemoteChange } from './apply';
+import { BULK_STEP_MS, BulkWrites } from './bulk';
 import type { RelayAuth } from './auth';
 import type { DeviceKeys, SyncCrypto } from './crypto';
 import {
   hasUnsealed,
+  newestChange,
   nextBatch,
   prepareOutbox,
   RETRY_AFTER_MS,
   settleBatch,
+  skipAppliedChanges,
+  type Batch,
   type OutboxContext,
 } from './outbox';
 import { applyOpened, heldForRetry, openMessage, type Opened, type OpenContext } from './pull';
@@ -72,13 +76,18 @@ export interface EngineConfig {
 }
 
 /**
- * Pages are sized so that applying one holds the store for about this long: a command that
- * arrives meanwhile (a search at the front desk) waits at most about that. Between pages, and
- * between fetching, opening and applying, the event loop is free.
+ * A pulled page is applied in slices, each in its own transaction, sized so that one holds the
+ * store for about BULK_STEP_MS: a command that arrives meanwhile (a search at the front desk)
+ * waits at most about that. Between slices, and between fetching, opening and applying, the event
+ * loop is free. Slices of one page are safe to split because applying is idempotent: a crash
+ * between two slices repeats the page, and what was already applied is recognised and skipped.
+ * Only the page's last slice moves the cursor.
  */
-const PAGE_BUDGET_MS = 20;
-const MIN_PAGE = 50;
-const MAX_PAGE = 1000;
+const SLICE_BUDGET_MS = BULK_STEP_MS;
+const MIN_SLICE = 20;
+const MAX_SLICE = 1000;
+/** Messages per pull: the relay's largest page, so the log arrives in few round trips. */
+const PULL_PAGE = 1000;
 
 /** A page that fails its checksum is fetched again this many times before the cycle gives up. */
 const CHECKSUM_RETRIES = 2;
@@ -100,6 +109,20 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+function* changesOf(opened: readonly Opened[]): Generator<RemoteChange> {
+  for (const o of opened) if (o.change) yield o.change;
+}
+
+interface SignedBatch {
+  batch: Batch;
+  signed: PushBatch;
+}
+
+interface FetchedPage {
+  page: PullPage;
+  payloads: Uint8Array[];
+}
+
 /**
  * Keeps one enrolled workstation in step with the relay while a member of staff is signed in:
  * pushes its changes soon after they are made, pulls on the relay's pokes and on a timer, applies
@@ -117,9 +140,10 @@ export class SyncEngine {
   private lastPushAt = 0;
   private failures = 0;
   private knownCursor = 0;
-  /** Messages to ask for per page, adapted to how long the last ones took to apply. */
-  private pageSize = 250;
+  /** Messages applied per transaction, adapted to how long the last slices held the store. */
+  private sliceSize = 200;
   private applier: { sqlite: unknown; applier: ChangeApplier } | null = null;
+  private bulk: BulkWrites | null = null;
 
   connection: SyncConnection = 'connecting';
   error: string | null = null;
@@ -286,42 +310,48 @@ export class SyncEngine {
       if (sealed === 0) break;
       await nextTick();
     }
-    let after = 0;
+    // The next batch is sealed and signed while the relay handles the current one.
+    let next: Promise<SignedBatch | null> = this.signedBatchAfter(0);
     for (let i = 0; i < 100_000 && !this.stopped; i++) {
-      const retryBefore = new Date(this.host.now() - RETRY_AFTER_MS).toISOString();
-      const batch = await this.host.withStore((store) =>
-        withConnection(store, () => nextBatch(this.outboxContext(store), after, retryBefore)),
+      const current: SignedBatch | null = await next;
+      if (!current) return;
+      const sending = this.config.auth.run((token) =>
+        this.config.transport.push(token, this.config.bucket, current.signed, this.abort.signal),
       );
-      if (batch.messages.length === 0) return;
-      const signed = signBatch(
-        this.config.crypto,
-        this.config.relayDevice,
-        batch.messages,
-        this.config.keys.signingSecret,
-      );
-      const result = await this.config.auth.run((token) =>
-        this.config.transport.push(token, this.config.bucket, signed, this.abort.signal),
-      );
+      next = this.signedBatchAfter(current.batch.deviceSeqs.at(-1)!);
+      // Left behind if this push fails: its failure is not a second one.
+      next.catch(() => undefined);
+      const result = await sending;
       await this.host.withStore(async (store) => {
         this.learnOffset(store);
-        await inTransaction(store, () => settleBatch(store.sqlite, batch, result, at()));
+        await inTransaction(store, () => settleBatch(store.sqlite, current.batch, result, at()));
       });
       this.connection = 'online';
-      after = batch.deviceSeqs.at(-1)!;
     }
   }
 
+  /** The next batch to push after `after`, sealed and signed; null when there is none. */
+  private async signedBatchAfter(after: number): Promise<SignedBatch | null> {
+    const retryBefore = new Date(this.host.now() - RETRY_AFTER_MS).toISOString();
+    const batch = await this.host.withStore((store) =>
+      withConnection(store, () => nextBatch(this.outboxContext(store), after, retryBefore)),
+    );
+    if (batch.messages.length === 0) return null;
+    const signed = signBatch(
+      this.config.crypto,
+      this.config.relayDevice,
+      batch.messages,
+      this.config.keys.signingSecret,
+      batch.payloads,
+    );
+    return { batch, signed };
+  }
+
   /** The page after `cursor`, with its payloads decoded, once its checksum matched. */
-  private async fetchPage(cursor: string): Promise<{ page: PullPage; payloads: Uint8Array[] }> {
+  private async fetchPage(cursor: string): Promise<FetchedPage> {
     for (let attempt = 0; ; attempt++) {
       const page = await this.config.auth.run((token) =>
-        this.config.transport.pull(
-          token,
-          this.config.bucket,
-          cursor,
-          this.abort.signal,
-          this.pageSize,
-        ),
+        this.config.transport.pull(token, this.config.bucket, cursor, this.abort.signal, PULL_PAGE),
       );
       let ordered = true;
       let previous = Number(cursor);
@@ -352,21 +382,27 @@ export class SyncEngine {
     };
   }
 
-  /** Applies opened messages and moves the cursor, in one transaction. */
+  /**
+   * Applies opened messages, and with `nextCursor` moves the cursor, in one transaction. Returns
+   * what changed (null when the page had been applied already) and how long the store was held.
+   */
   private async applyPage(
     opened: readonly Opened[],
     expectCursor: string | null,
     nextCursor: string | null,
     more: boolean,
     dropHeld: ReadonlyArray<{ bucket: string; server_seq: number }> = [],
-  ): Promise<ApplyOutcome | null> {
+  ): Promise<{ outcome: ApplyOutcome | null; heldMs: number }> {
     const at = new Date(this.host.now()).toISOString();
+    let heldMs = 0;
     const result = await this.host.withStore(async (store) => {
       this.learnOffset(store);
       const applier = this.applierFor(store);
+      let started = 0;
       const outcome = await inTransaction(
         store,
         () => {
+          started = performance.now();
           const state = readState(store.sqlite);
           // Another cycle (or a previous run) already applied this page.
           if (expectCursor !== null && state.cursor !== expectCursor) return null;
@@ -374,6 +410,7 @@ export class SyncEngine {
             'DELETE FROM sync_held WHERE bucket = ? AND server_seq = ?',
           );
           for (const h of dropHeld) drop.run(h.bucket, h.server_seq);
+          const newestBefore = newestChange(store.sqlite);
           const applied = applyOpened(
             {
               sqlite: store.sqlite,
@@ -401,6 +438,7 @@ export class SyncEngine {
               updateState(store.sqlite, { local_clinic_id: null });
             }
           }
+          skipAppliedChanges(store.sqlite, state, newestBefore);
           if (nextCursor !== null) {
             const bootstrapping = state.bootstrap_until !== null;
             updateState(store.sqlite, {
@@ -416,12 +454,14 @@ export class SyncEngine {
         },
         { foreignKeysOff: true },
       );
+      // The commit included: it is part of what a waiting command sits through.
+      heldMs = performance.now() - started;
       if (outcome?.tables.has('clinic')) store.clinic = readClinic(store) ?? store.clinic;
       return outcome;
     });
-    if (nextCursor !== null) this.knownCursor = Number(nextCursor);
+    if (nextCursor !== null && result) this.knownCursor = Number(nextCursor);
     if (result && result.applied > 0) this.host.changed(result);
-    return result;
+    return { outcome: result, heldMs };
   }
 
   private async pullAll(): Promise<void> {
@@ -431,65 +471,115 @@ export class SyncEngine {
         return { cursor: state.cursor, bootstrapping: state.bootstrap_until !== null };
       }),
     );
-    // A bootstrap writes the whole clinic: a larger page cache for its duration, as the bulk seed
-    // does (index pages are then decrypted once rather than on every miss). WAL checkpoints are
-    // left as they are: rarer ones would be longer, and a command waits for one to finish.
-    const restore = bootstrapping ? await this.bulkSettings() : null;
     try {
+      if (bootstrapping) await this.startBulk();
       await this.pullPages(start);
     } finally {
-      if (restore) await restore().catch(() => undefined);
+      await this.endBulk().catch(() => undefined);
     }
   }
 
-  private async bulkSettings(): Promise<() => Promise<void>> {
-    const previous = await this.host.withStore((store) =>
-      withConnection(store, () => {
-        const cache = store.sqlite.pragma('cache_size', { simple: true }) as number;
-        store.sqlite.pragma('cache_size = -131072');
-        return { cache, sqlite: store.sqlite };
-      }),
+  /** Settings for applying many pages in a row (see bulk.ts), until `endBulk`. */
+  private async startBulk(): Promise<void> {
+    if (this.bulk) return;
+    this.bulk = await this.host.withStore((store) =>
+      withConnection(store, () => new BulkWrites(store.sqlite, BULK_STEP_MS)),
     );
-    return () =>
-      this.host.withStore((store) =>
-        withConnection(store, () => {
-          // Only the connection that was changed (a key rotation may have opened another).
-          if (store.sqlite !== previous.sqlite) return;
-          store.sqlite.pragma(`cache_size = ${Number(previous.cache)}`);
-        }),
-      );
   }
 
+  private async endBulk(): Promise<void> {
+    const bulk = this.bulk;
+    this.bulk = null;
+    if (!bulk) return;
+    await this.host.withStore((store) =>
+      withConnection(store, () => {
+        // Only the connection that was changed (a key rotation may have opened another).
+        if (store.sqlite === bulk.sqlite) bulk.restore();
+      }),
+    );
+  }
+
+  /** A checkpoint between slices when one is due, as a step of its own. */
+  private async paceCheckpoints(): Promise<void> {
+    const bulk = this.bulk;
+    if (!bulk?.sliceApplied()) return;
+    await nextTick();
+    await this.host.withStore((store) =>
+      withConnection(store, () => {
+        if (store.sqlite === bulk.sqlite) bulk.checkpoint();
+      }),
+    );
+  }
+
+  /**
+   * Pulls and applies pages until the log ends. The next page is fetched while the current one is
+   * opened and applied, so the relay's answer is on its way meanwhile.
+   */
   private async pullPages(start: string): Promise<void> {
     let cursor = start;
     let lastStatus = this.host.now();
-    for (let i = 0; i < MAX_PAGES_PER_CYCLE && !this.stopped; i++) {
-      const { page, payloads } = await this.fetchPage(cursor);
+    let next: Promise<FetchedPage> | null = this.fetchPage(cursor);
+    for (let i = 0; i < MAX_PAGES_PER_CYCLE && next && !this.stopped; i++) {
+      const { page, payloads }: FetchedPage = await next;
       this.connection = 'online';
-      // Between checking and opening, and between opening and applying, commands get a turn.
-      await nextTick();
-      const context = this.openContext();
-      const opened = page.messages.map((m, i) => openMessage(m, context, payloads[i]));
-      await nextTick();
-      const started = performance.now();
-      await this.applyPage(opened, cursor, page.nextCursor, page.more);
-      if (opened.length >= 20) {
-        const perMessage = (performance.now() - started) / opened.length;
-        const fits = Math.floor(PAGE_BUDGET_MS / Math.max(perMessage, 0.001));
-        this.pageSize = Math.max(
-          MIN_PAGE,
-          Math.min(MAX_PAGE, Math.round((this.pageSize + fits) / 2)),
-        );
-      }
+      next = page.more ? this.fetchPage(page.nextCursor) : null;
+      // Left behind if this page fails or sync stops: its failure is not a failure of the cycle.
+      next?.catch(() => undefined);
+      // A backlog of more than a page is applied like a bootstrap.
+      if (page.more) await this.startBulk();
+      const applied = await this.applyPulled(page, payloads, cursor);
+      // Another run moved the cursor first: start again from the store's cursor next cycle.
+      if (!applied) return;
       cursor = page.nextCursor;
-      if (!page.more) return;
       if (this.host.now() - lastStatus > 250) {
         lastStatus = this.host.now();
         this.host.statusChanged();
       }
-      // Lets commands in between pages: a search waits at most one page.
-      await nextTick();
     }
+  }
+
+  /**
+   * Opens and applies one page in slices of about SLICE_BUDGET_MS each; the last slice moves the
+   * cursor from `cursor` to the page's next one. False if the cursor had moved meanwhile.
+   */
+  private async applyPulled(
+    page: PullPage,
+    payloads: readonly Uint8Array[],
+    cursor: string,
+  ): Promise<boolean> {
+    const context = this.openContext();
+    const total = page.messages.length;
+    let done = 0;
+    do {
+      // Commands get a turn before opening a slice and before applying it.
+      await nextTick();
+      if (this.stopped) return false;
+      const end = Math.min(total, done + this.sliceSize);
+      const opened: Opened[] = [];
+      for (let i = done; i < end; i++)
+        opened.push(openMessage(page.messages[i]!, context, payloads[i]));
+      this.applier?.applier.prepare(changesOf(opened));
+      await nextTick();
+      const last = end >= total;
+      const { outcome, heldMs } = await this.applyPage(
+        opened,
+        cursor,
+        last ? page.nextCursor : null,
+        page.more,
+      );
+      if (!outcome) return false;
+      if (opened.length >= MIN_SLICE) {
+        const perMessage = heldMs / opened.length;
+        const fits = Math.floor(SLICE_BUDGET_MS / Math.max(perMessage, 0.001));
+        this.sliceSize = Math.max(
+          MIN_SLICE,
+          Math.min(MAX_SLICE, Math.round((this.sliceSize + fits) / 2)),
+        );
+      }
+      done = end;
+      await this.paceCheckpoints();
+    } while (done < total);
+    return true;
   }
 
   /** Tries again the held changes whose reason may have passed (time, upgrade, new key). */

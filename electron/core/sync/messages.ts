@@ -16,9 +16,20 @@ export function sealWithNonce(
   nonce: Uint8Array,
   key: Uint8Array,
 ): string {
+  return sealBytesWithNonce(aead, header, plaintext, nonce, key).toString('base64');
+}
+
+/** `sealWithNonce` before base64: nonce || ciphertext || tag. */
+export function sealBytesWithNonce(
+  aead: XChaCha20Poly1305,
+  header: MessageHeader,
+  plaintext: Uint8Array,
+  nonce: Uint8Array,
+  key: Uint8Array,
+): Buffer {
   if (nonce.length !== AEAD_NONCE_BYTES) throw new Error('A nonce is 24 bytes');
   const sealed = aead.encrypt(plaintext, canonicalHeader(header), nonce, key);
-  return Buffer.concat([nonce, sealed]).toString('base64');
+  return Buffer.concat([nonce, sealed]);
 }
 
 /** Throws when the payload was altered, moved to another header or sealed under another key. */

@@ -1,6 +1,10 @@
 import {
+  hlcText,
   messageHeader,
+  rowId as rowIdText,
+  sequenceNumber,
   SYNC_LIMITS,
+  tableName,
   type MessageHeader,
   type PushResult,
   type SyncMessage,
@@ -8,9 +12,9 @@ import {
 import type { SqliteDatabase } from '../db/store';
 import type { Value } from './apply';
 import type { SyncCrypto } from './crypto';
-import { NoncePool, sealWithNonce } from './messages';
+import { NoncePool, sealBytesWithNonce } from './messages';
 import { encodeChangeBody } from './payload';
-import { readState, updateState, type ClinicKeys } from './state';
+import { readState, updateState, type ClinicKeys, type SyncStateRow } from './state';
 
 /**
  * This workstation's changes on their way to the relay. The outbox is change_log itself: every
@@ -85,6 +89,32 @@ function plaintextOf(row: ChangeRow): Uint8Array {
   });
 }
 
+/**
+ * `messageHeader.safeParse(h).success`, for many headers that differ only in their row's fields:
+ * what the outbox puts in every header of a batch (version, bucket, device, schema, key id) is
+ * checked in full once, the row's own fields each time (a full parse per change would cost a
+ * tenth of numbering the outbox).
+ */
+function headerChecker(): (header: MessageHeader) => boolean {
+  let checkedConstants: string | null = null;
+  return (h) => {
+    const constants = `${h.v}\u0000${h.bucket}\u0000${h.device}\u0000${h.schema}\u0000${h.keyId}`;
+    if (constants !== checkedConstants) {
+      if (!messageHeader.safeParse(h).success) return false;
+      checkedConstants = constants;
+      return true;
+    }
+    return (
+      sequenceNumber.safeParse(h.deviceSeq).success &&
+      hlcText.safeParse(h.hlc).success &&
+      tableName.safeParse(h.table).success &&
+      rowIdText.safeParse(h.rowId).success &&
+      (h.subject === null || rowIdText.safeParse(h.subject).success) &&
+      (h.op === 'upsert' || h.op === 'delete')
+    );
+  };
+}
+
 /** Largest plaintext that seals into a payload the relay accepts. */
 const MAX_PLAINTEXT = SYNC_LIMITS.payloadBytes - SYNC_LIMITS.sealedOverheadBytes;
 
@@ -115,6 +145,7 @@ export function prepareOutbox(ctx: OutboxContext, at: string, limit = 5000): num
        reason, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   let seq = state.next_device_seq;
+  const sendable = headerChecker();
   for (const row of rows) {
     const header = headerOf(row, {
       device: ctx.relayDevice,
@@ -128,7 +159,7 @@ export function prepareOutbox(ctx: OutboxContext, at: string, limit = 5000): num
     const tooLarge =
       Buffer.byteLength(row.payload) + 200 > MAX_PLAINTEXT &&
       plaintextOf(row).length > MAX_PLAINTEXT;
-    const problem = !messageHeader.safeParse(header).success
+    const problem = !sendable(header)
       ? 'This change cannot be sent: one of its identifiers is not in a form the relay accepts'
       : tooLarge
         ? 'This change is too large to send'
@@ -154,6 +185,29 @@ export function prepareOutbox(ctx: OutboxContext, at: string, limit = 5000): num
   return rows.length;
 }
 
+/** The newest change_log entry's number (0 when there is none). */
+export function newestChange(sqlite: SqliteDatabase): number {
+  return (sqlite.prepare('SELECT max(seq) FROM change_log').pluck().get() as number | null) ?? 0;
+}
+
+/**
+ * After changes from elsewhere were applied in the current transaction (change_log was at
+ * `newestBefore` when it began): the outbox looks for this workstation's changes past
+ * `prepared_through`, and when it had looked at everything before this transaction, the rows
+ * just written are all from elsewhere. Moving the mark past them keeps that look, and the count
+ * of waiting changes the indicator shows every few hundred milliseconds during a bootstrap, from
+ * reading the whole clinic again and again. Run it in the transaction that applied them.
+ */
+export function skipAppliedChanges(
+  sqlite: SqliteDatabase,
+  state: Pick<SyncStateRow, 'prepared_through' | 'outbox_from'>,
+  newestBefore: number,
+): void {
+  if (Math.max(state.prepared_through, state.outbox_from) < newestBefore) return;
+  const newestAfter = newestChange(sqlite);
+  if (newestAfter > newestBefore) updateState(sqlite, { prepared_through: newestAfter });
+}
+
 /** Whether this workstation has changes not yet numbered into the outbox. */
 export function hasUnsealed(sqlite: SqliteDatabase, localDeviceId: string): boolean {
   const state = readState(sqlite);
@@ -167,6 +221,8 @@ export function hasUnsealed(sqlite: SqliteDatabase, localDeviceId: string): bool
 export interface Batch {
   deviceSeqs: number[];
   messages: SyncMessage[];
+  /** Each message's payload before base64, for the batch signature. */
+  payloads: Uint8Array[];
 }
 
 /**
@@ -190,7 +246,7 @@ export function nextBatch(
        ORDER BY o.device_seq LIMIT ?`,
     )
     .all(afterSeq, ...RETRIED_REFUSALS, retryBefore, SYNC_LIMITS.batchMessages) as OutboxRow[];
-  const batch: Batch = { deviceSeqs: [], messages: [] };
+  const batch: Batch = { deviceSeqs: [], messages: [], payloads: [] };
   // Room for the envelope and the signature; JSON text is what travels.
   let bytes = 1024;
   for (const row of rows) {
@@ -203,15 +259,14 @@ export function nextBatch(
       keyId: row.key_id,
       schema: row.schema,
     });
-    const message: SyncMessage = {
-      header,
-      payload: sealWithNonce(ctx.crypto, header, plaintextOf(row), row.nonce, key),
-    };
+    const sealed = sealBytesWithNonce(ctx.crypto, header, plaintextOf(row), row.nonce, key);
+    const message: SyncMessage = { header, payload: sealed.toString('base64') };
     const size = JSON.stringify(message).length + 1;
     if (batch.messages.length > 0 && bytes + size > SYNC_LIMITS.batchBytes - 64 * 1024) break;
     bytes += size;
     batch.deviceSeqs.push(row.device_seq);
     batch.messages.push(message);
+    batch.payloads.push(sealed);
   }
   return batch;
 }

@@ -3,7 +3,7 @@ import type { PulledMessage } from '../../../shared/sync/protocol';
 import { REPLICATED_TABLES, type ReplicatedTable } from '../db/changes';
 import type { Sodium } from '../crypto/sodium';
 import type { SqliteDatabase } from '../db/store';
-import { ApplyOutcome, type ChangeApplier, type RemoteChange } from './apply';
+import { ApplyOutcome, type ChangeApplier, type ReceivedGroup, type RemoteChange } from './apply';
 import { appendSyncAudit, type SyncAuditEntry } from './audit';
 import type { SyncCrypto } from './crypto';
 import { decodePayload, openBytes } from './messages';
@@ -177,12 +177,7 @@ export function applyOpened(ctx: ApplyContext, opened: readonly Opened[]): Apply
   }
   for (const id of outcome.patients) applier.search.reindex(id);
   const entries: SyncAuditEntry[] = [];
-  for (const [subject, tables] of outcome.bySubject)
-    entries.push({
-      action: 'sync.received',
-      subjectId: subject || null,
-      fields: [...tables].sort(),
-    });
+  for (const group of outcome.received.values()) entries.push(receivedEvent(group));
   appendSyncAudit(
     sqlite,
     ctx.sodium,
@@ -191,6 +186,25 @@ export function applyOpened(ctx: ApplyContext, opened: readonly Opened[]): Apply
   );
   sqlite.prepare('UPDATE hlc_state SET last = ? WHERE id = 1').run(clock.lastIssued);
   return outcome;
+}
+
+/**
+ * The audit event for what arrived for one patient (or clinic-wide) from one member of staff in
+ * one transaction: who made the changes (`actor`), which fields (`table.column`, never values),
+ * and the row when there was one. The author's own workstation audited each write; the rows'
+ * ids and every change are in change_log for field history.
+ */
+function receivedEvent(group: ReceivedGroup): SyncAuditEntry {
+  const [only] = group.rows;
+  const single = group.rows.size === 1 && only !== undefined ? only.split('\u0000') : null;
+  return {
+    action: 'sync.received',
+    actorId: group.author,
+    subjectId: group.subject,
+    targetTable: single?.[0] ?? null,
+    targetId: single?.[1] ?? null,
+    fields: [...group.fields].sort(),
+  };
 }
 
 /** Held changes that may pass now, oldest first. */

@@ -1,9 +1,13 @@
+import { promisify } from 'node:util';
+import { deflateRaw } from 'node:zlib';
 import { z } from 'zod';
+import { DEFLATE_DICTIONARY_ENCODING, PUSH_DICTIONARY } from '../../../shared/sync/compression';
 import { signChallenge } from '../../../shared/sync/crypto';
 import {
   cursorText,
   messageHeader,
   SERVER_TIME_HEADER,
+  SYNC_LIMITS,
   type ChallengeResponse,
   type ClinicBootstrap,
   type ClinicBootstrapResult,
@@ -14,6 +18,7 @@ import {
   type EnrolmentResult,
   type EnrolmentView,
   type PokeEvent,
+  type PulledMessage,
   type PullPage,
   type PushBatch,
   type PushResult,
@@ -45,20 +50,27 @@ export class RelayRefusal extends Error {
 }
 
 const SETUP_SECRET_HEADER = 'x-enamel-setup-secret';
+const PUSH_DEFLATE_DICTIONARY = Buffer.from(PUSH_DICTIONARY, 'utf8');
+/** In libuv's thread pool: a large batch does not hold the event loop while it compresses. */
+const deflate = promisify(deflateRaw);
 const REQUEST_TIMEOUT_MS = 30_000;
 
+const pulledMessage = z.object({
+  serverSeq: z.int().min(1).max(Number.MAX_SAFE_INTEGER),
+  header: messageHeader,
+  payload: z.string().max(200_000),
+});
+
+/** The page's envelope; its messages are checked one by one (see `pull`). */
 const pulledPage = z.object({
-  messages: z.array(
-    z.object({
-      serverSeq: z.int().min(1).max(Number.MAX_SAFE_INTEGER),
-      header: messageHeader,
-      payload: z.string().max(200_000),
-    }),
-  ),
+  messages: z.array(z.unknown()).max(SYNC_LIMITS.pageMessages),
   nextCursor: cursorText,
   checksum: z.string().regex(/^[0-9a-f]{64}$/),
   more: z.boolean(),
 });
+
+/** Messages checked per turn of the event loop: a page of 1,000 takes ~10 ms to check. */
+const CHECKED_PER_TURN = 200;
 
 const pushAnswer = z.object({
   highestContiguousSeq: z.int().min(0),
@@ -83,6 +95,8 @@ export interface TransportOptions {
 export class RelayTransport {
   offsetMs: number | null = null;
   private readonly baseUrl: string;
+  /** Push bodies are compressed (x-enamel-deflate-1) until the relay turns one away. */
+  private compressPushes = true;
 
   constructor(private readonly options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/$/, '');
@@ -105,13 +119,16 @@ export class RelayTransport {
     path: string,
     options: {
       body?: unknown;
+      /** A JSON body already encoded (compressed: say how in `headers`). */
+      encoded?: Uint8Array;
       token?: string;
       headers?: Record<string, string>;
       signal?: AbortSignal;
     } = {},
   ): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.body !== undefined || options.encoded !== undefined)
+      headers['content-type'] = 'application/json';
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? REQUEST_TIMEOUT_MS);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
@@ -121,7 +138,11 @@ export class RelayTransport {
       response = await this.options.fetch(this.baseUrl + path, {
         method,
         headers,
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+        ...(options.encoded !== undefined
+          ? { body: options.encoded }
+          : options.body !== undefined
+            ? { body: JSON.stringify(options.body) }
+            : {}),
         signal,
       });
     } catch (error) {
@@ -237,12 +258,32 @@ export class RelayTransport {
     batch: PushBatch,
     signal?: AbortSignal,
   ): Promise<PushResult> {
+    const path = `/v1/buckets/${bucket}/push`;
+    const common = { token, ...(signal ? { signal } : {}) };
+    if (this.compressPushes) {
+      const json = Buffer.from(JSON.stringify(batch), 'utf8');
+      const encoded = await deflate(json, {
+        dictionary: PUSH_DEFLATE_DICTIONARY,
+        // Small bodies (an edit) are where every byte counts; large ones are compressed faster.
+        level: json.length < 64 * 1024 ? 9 : 4,
+      });
+      const response = await this.send('POST', path, {
+        ...common,
+        encoded,
+        headers: { 'content-encoding': DEFLATE_DICTIONARY_ENCODING },
+      });
+      if (response.status !== 400 && response.status !== 415)
+        return this.json(response, pushAnswer as z.ZodType<PushResult>);
+      // A relay older than compressed bodies cannot read one: if it takes the same batch as it
+      // is, send them as they are from now on. If the batch itself was at fault, the plain push
+      // is refused for that reason too, and compressing stays on.
+      await response.body?.cancel().catch(() => undefined);
+      const plain = await this.send('POST', path, { ...common, body: batch });
+      if (plain.ok) this.compressPushes = false;
+      return this.json(plain, pushAnswer as z.ZodType<PushResult>);
+    }
     return this.json(
-      await this.send('POST', `/v1/buckets/${bucket}/push`, {
-        token,
-        body: batch,
-        ...(signal ? { signal } : {}),
-      }),
+      await this.send('POST', path, { ...common, body: batch }),
       pushAnswer as z.ZodType<PushResult>,
     );
   }
@@ -260,8 +301,17 @@ export class RelayTransport {
       ...(signal ? { signal } : {}),
     });
     const length = Number(response.headers.get('content-length') ?? 0);
-    const page = await this.json(response, pulledPage as z.ZodType<PullPage>);
-    return { ...page, bytes: length };
+    const envelope = await this.json(response, pulledPage);
+    const messages: PulledMessage[] = [];
+    for (const [i, m] of envelope.messages.entries()) {
+      // Other work (a search at the front desk) gets a turn while a large page is checked.
+      if (i > 0 && i % CHECKED_PER_TURN === 0)
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      const parsed = pulledMessage.safeParse(m);
+      if (!parsed.success) throw new RelayUnreachable('The relay sent an answer that is not valid');
+      messages.push(parsed.data);
+    }
+    return { ...envelope, messages, bytes: length };
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { RelayDialect } from '../dialect';
 import * as m0001 from './0001-relay';
@@ -41,7 +41,19 @@ export async function migrateRelay(
   dialect: RelayDialect,
   upTo?: string,
 ): Promise<void> {
-  const migrator = new Migrator({ db, provider: new ImportedMigrations(dialect, upTo) });
+  // Kysely looks for its own bookkeeping tables in every schema it can see unless told which:
+  // beside another relay's (or any Kysely user's) schema in the same database, it would take
+  // theirs for ours and never create them here.
+  const schema =
+    dialect === 'postgres'
+      ? (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]
+          ?.schema
+      : undefined;
+  const migrator = new Migrator({
+    db,
+    provider: new ImportedMigrations(dialect, upTo),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -153,3 +153,33 @@ describe.each(DIALECTS)('relay migrations on %s', (dialect: RelayDialect) => {
     expect(Object.keys(RELAY_MIGRATIONS)).toEqual(['0001-relay']);
   });
 });
+
+describe('relay migrations on postgres, beside another store', () => {
+  it('keep their bookkeeping in their own schema', async () => {
+    // Two stores in two schemas of one database, the second migrated while the first exists.
+    const url = postgresUrl();
+    const names = [1, 2].map(() => `relay_mig_${crypto.randomBytes(6).toString('hex')}`);
+    const stores: RelayDb[] = [];
+    try {
+      for (const name of names) {
+        await withPostgres(url, (c) => c.query(`CREATE SCHEMA ${name}`));
+        const store = connectRelayDb({ kind: 'postgres', url, schema: name, poolSize: 2 });
+        stores.push(store);
+        await migrateRelay(store as Kysely<unknown>, 'postgres');
+      }
+      const tables = await withPostgres(url, (c) =>
+        c.query<{ table_name: string }>(
+          `SELECT table_name FROM information_schema.tables WHERE table_schema = $1`,
+          [names[1]],
+        ),
+      );
+      expect(tables.rows.map((r) => r.table_name)).toEqual(
+        expect.arrayContaining(['kysely_migration', 'kysely_migration_lock', 'message']),
+      );
+    } finally {
+      for (const store of stores) await store.destroy();
+      for (const name of names)
+        await withPostgres(url, (c) => c.query(`DROP SCHEMA IF EXISTS ${name} CASCADE`));
+    }
+  });
+});
