@@ -6,6 +6,11 @@
  * - patient_search_p95_ms: `patients.search` through `Core.call` (argument parsing, role check,
  *   audit of the read included) with 1-3 letter prefixes and full names, as the type-ahead sends.
  * - patient_open_p95_ms: `patients.get` (demographics, alerts, phones, documents, insurance).
+ * - audit_overhead_ratio: a patient opened and updated (`patients.get` then `patients.update`,
+ *   through `Core.call`) with the audit trail as always, against the same with the trail
+ *   switched off, interleaved in one run; the ratio of the median times of the two. The switch
+ *   exists for this figure only: `CoreOptions.benchmarkAuditSwitch`, which no host passes and no
+ *   command or setting reaches.
  * - store_open_ms: opening and keying the existing store and its first query, without Argon2id.
  * - login_ms: sign-in with the production Argon2id parameters, store opening included
  *   (informational).
@@ -14,6 +19,9 @@
  *   median CPU times of the inserting process (user + system). Wall time on a shared machine
  *   swings by half between identical runs, and the disk writes are the same bytes for both, so
  *   CPU time is what isolates the cost of encryption; wall medians are reported alongside.
+ *
+ * BENCH_SKIP_INSERT_RATIO=1 leaves out the sign-in, store-opening and insert-ratio figures (about
+ * half the run), for quick turns on the read path; the figures kept are the same.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,6 +58,8 @@ export interface FoundationOptions {
 const ADMIN = { username: 'bench', password: 'correct horse battery staple', name: 'Bench Admin' };
 const SEARCH_SAMPLES = 3000;
 const OPEN_SAMPLES = 3000;
+const AUDIT_PAIRS = 600;
+const AUDIT_WARM_UP = 50;
 const LOGINS = 5;
 const STORE_OPENS = 25;
 const RATIO_ROWS = 100_000;
@@ -61,7 +71,7 @@ export async function runFoundationBench(options: FoundationOptions): Promise<Be
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'enamel-bench-'));
   try {
     const dataDir = path.join(root, 'clinic');
-    const core = new Core({ dataDir, kdf: DEFAULT_KDF });
+    const core = new Core({ dataDir, kdf: DEFAULT_KDF, benchmarkAuditSwitch: true });
     try {
       await core.call('setup.createClinic', {
         clinic: {
@@ -116,6 +126,7 @@ export async function runFoundationBench(options: FoundationOptions): Promise<Be
       // The service alone (no argument parsing, role check or audit event), to show the split.
       const ctx: ServiceContext = {
         db: store.db,
+        sqlite: store.sqlite,
         writer: store.writer(core.currentSession!.userId, () => new Date()),
         clinic: store.clinic!,
         emit: () => undefined,
@@ -153,10 +164,14 @@ export async function runFoundationBench(options: FoundationOptions): Promise<Be
         unit: 'ms',
         budget: null,
       });
+
+      log('Opening and updating patients with and without the audit trail...');
+      results.push(...(await auditOverhead(core, ids)));
     } finally {
       await core.close();
     }
 
+    if (process.env.BENCH_SKIP_INSERT_RATIO === '1') return results;
     log('Signing in (production Argon2id)...');
     const logins: number[] = [];
     let key: Uint8Array | null = null;
@@ -192,6 +207,59 @@ export async function runFoundationBench(options: FoundationOptions): Promise<Be
     fs.rmSync(root, { recursive: true, force: true });
   }
   return results;
+}
+
+/**
+ * One sample is a patient opened then updated (a new note each time, so every update writes a
+ * change). The two modes alternate which goes first, on different patients drawn alike, so
+ * neither gains from the other's warm pages or loses to a busier moment of the machine.
+ */
+async function auditOverhead(core: Core, ids: readonly string[]): Promise<BenchResult[]> {
+  let n = 0;
+  const openAndUpdate = async (audited: boolean): Promise<number> => {
+    const id = ids[(n++ * 7919 + 13) % ids.length]!;
+    core.setAuditForBenchmark(audited);
+    try {
+      const t0 = performance.now();
+      await core.call('patients.get', { id });
+      await core.call('patients.update', { id, patch: { notes: `Bench note ${n}` } });
+      return performance.now() - t0;
+    } finally {
+      core.setAuditForBenchmark(true);
+    }
+  };
+  for (let i = 0; i < AUDIT_WARM_UP; i++) await openAndUpdate(i % 2 === 0);
+  const withAudit: number[] = [];
+  const without: number[] = [];
+  for (let i = 0; i < AUDIT_PAIRS; i++) {
+    if (i % 2 === 0) {
+      withAudit.push(await openAndUpdate(true));
+      without.push(await openAndUpdate(false));
+    } else {
+      without.push(await openAndUpdate(false));
+      withAudit.push(await openAndUpdate(true));
+    }
+  }
+  return [
+    {
+      name: 'audit_overhead_ratio',
+      value: round(median(withAudit) / median(without), 3),
+      unit: 'x',
+      budget: 1.2,
+    },
+    {
+      name: 'open_update_audited_median_ms',
+      value: round(median(withAudit)),
+      unit: 'ms',
+      budget: null,
+    },
+    {
+      name: 'open_update_unaudited_median_ms',
+      value: round(median(without)),
+      unit: 'ms',
+      budget: null,
+    },
+  ];
 }
 
 /** 1-3 letter prefixes (as typed, some with diacritics) and full names of seeded patients. */

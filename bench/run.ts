@@ -3,9 +3,10 @@
  *
  *   --json              one JSON object per line: {"name","value","unit","budget","ok"}
  *   --strict            exit with status 1 when a figure misses its budget
- *   --suite a,b         suites to run: foundation (default), scheduling, relay, sync, or all
- *   --patients N        patients for the foundation store (default 100000; others are not
- *                       comparable with the budgets, and their seed figure has no budget)
+ *   --suite a,b         suites to run: foundation (default), scheduling, relay, sync, staff, or
+ *                       all
+ *   --patients N        patients for the foundation and staff stores (default 100000; others
+ *                       are not comparable with the budgets, and their figures have no budget)
  *
  * Progress goes to stderr, figures to stdout.
  */
@@ -57,6 +58,10 @@ async function main(): Promise<number> {
     },
     { name: 'relay', run: async () => (await import('./relay-ingest')).runRelayBench() },
     { name: 'sync', run: async (log) => (await import('./sync')).runSyncBench(log) },
+    {
+      name: 'staff',
+      run: async (log) => (await import('./staff')).runStaffBench(log, { patients }),
+    },
   ];
   const wanted = values.suite === 'all' ? suites.map((s) => s.name) : values.suite.split(',');
   const unknown = wanted.filter((w) => !suites.some((s) => s.name === w));

@@ -51,7 +51,14 @@ import { storePaths, type StorePaths } from './paths';
 import type { ServiceContext } from './services/context';
 import * as access from './services/access';
 import * as audit from './services/audit';
-import { appendAudit, type AuditEntry } from './audit/append';
+import {
+  appendAudit,
+  appendAuditAlone,
+  auditHolds,
+  type AppendedEvent,
+  type AuditEntry,
+  type CommandEvent,
+} from './audit/append';
 import * as patients from './services/patients';
 import { schedulingHandlers } from './services/scheduling';
 import {
@@ -75,6 +82,12 @@ export interface CoreOptions {
   onRotationStep?: StepHook;
   /** Sync with the relay: timers, and how requests travel (tests pass a fake fetch). */
   sync?: SyncOptions;
+  /**
+   * Benchmarks only: lets `setAuditForBenchmark` turn the audit trail off, so bench/foundation.ts
+   * can time the same commands with and without it (audit_overhead_ratio). The Electron and web
+   * hosts never pass it, and no command or setting reaches it.
+   */
+  benchmarkAuditSwitch?: boolean;
 }
 
 /**
@@ -132,6 +145,10 @@ export class Core {
   private readonly throttle: SignInThrottle;
   private readonly gate = new CommandGate();
   private readonly onRotationStep: StepHook | undefined;
+  private readonly benchmarkAuditSwitch: boolean;
+  private auditOffForBenchmark = false;
+  /** The event of the command whose handler is being called, for `ctx()` (see runHandler). */
+  private startingCommand: CommandEvent | null = null;
   private lockedBy: AppStatus['lockedBy'] = null;
   readonly sync: SyncService;
 
@@ -145,6 +162,7 @@ export class Core {
       this.now,
     );
     this.onRotationStep = options.onRotationStep;
+    this.benchmarkAuditSwitch = options.benchmarkAuditSwitch === true;
     fs.mkdirSync(this.paths.dir, { recursive: true, mode: 0o700 });
     this.sync = new SyncService(
       {
@@ -192,12 +210,13 @@ export class Core {
       'patients.search': (a) => patients.searchPatients(this.ctx(), a.query, a.limit),
       'patients.list': (a) =>
         patients.listPatients(this.ctx(), a.offset, a.limit, a.includeArchived),
-      'patients.get': (a) => patients.getPatient(this.ctx(), a.id),
+      'patients.get': (a) => access.openPatient(this.ctx(), this.viewer(), a.id),
       'patients.findDuplicates': (a) => patients.findDuplicates(this.ctx(), a),
-      'patients.create': (a) => patients.createPatient(this.ctx(), a.patient, a.duplicatesReviewed),
-      'patients.update': (a) => patients.updatePatient(this.ctx(), a.id, a.patch),
-      'patients.archive': (a) => patients.archivePatient(this.ctx(), a.id),
-      'patients.history': (a) => patients.patientHistory(this.ctx(), a.id),
+      'patients.create': (a) =>
+        access.createPatient(this.ctx(), this.viewer(), a.patient, a.duplicatesReviewed),
+      'patients.update': (a) => access.updatePatient(this.ctx(), this.viewer(), a.id, a.patch),
+      'patients.archive': (a) => access.archivePatient(this.ctx(), this.viewer(), a.id),
+      'patients.history': (a) => access.patientHistory(this.ctx(), this.viewer(), a.id),
       'audit.list': async (a) => {
         const ctx = this.ctx();
         await this.recordRead(ctx, { action: 'audit.view' });
@@ -274,11 +293,29 @@ export class Core {
       return { ok: false, error: refused };
     try {
       const handler = this.handlers[name] as (a: unknown) => Promise<unknown>;
-      const value = await handler(args);
+      const audited = spec.touchesPatientData && this.store !== null && this.session !== null;
+      const command = audited ? commandEventFor(name, args) : null;
+      // `ctx()` hands the command's event to the writer: handlers call it as they start, before
+      // their first await, and no other command can run in between.
+      this.startingCommand = command;
+      let running: Promise<unknown>;
+      try {
+        running = handler(args);
+      } finally {
+        this.startingCommand = null;
+      }
+      const value = await running;
       this.sync.afterCommand();
-      // Every command that reads or writes patient data leaves an event after it succeeds and
-      // before its result is returned: if the event cannot be written, nothing is shown.
-      if (spec.touchesPatientData && this.store && this.session)
+      // Every command that reads or writes patient data leaves an event before its result is
+      // returned: if the event cannot be written, nothing is shown. A write whose patient is
+      // known from its arguments has it in the transaction of its first change (one commit for
+      // both); everything else gets it now, in a transaction of its own.
+      if (
+        audited &&
+        this.store &&
+        this.session &&
+        !(command?.appended && (await this.holdsEvent(command.appended)))
+      )
         await this.auditCommand(name, args, value);
       return { ok: true, value };
     } catch (e) {
@@ -355,11 +392,26 @@ export class Core {
 
   /** Audits a read (or another action that writes nothing else) in its own transaction. */
   private async recordRead(ctx: ServiceContext, entry: AuditEntry): Promise<void> {
-    await ctx.db.transaction().execute((tx) => appendAudit(tx, ctx.writer, entry));
+    const { store } = this.signedIn();
+    await appendAuditAlone(ctx.db, store.sqlite, ctx.writer, entry);
+  }
+
+  /**
+   * Benchmarks only (see `CoreOptions.benchmarkAuditSwitch`): with `false`, commands run without
+   * writing audit events until it is called with `true`. Refused on any other Core.
+   */
+  setAuditForBenchmark(on: boolean): void {
+    if (!this.benchmarkAuditSwitch)
+      throw new Error('The audit trail can only be switched off in benchmarks');
+    this.auditOffForBenchmark = !on;
+  }
+
+  private async holdsEvent(event: AppendedEvent): Promise<boolean> {
+    const { store } = this.signedIn();
+    return auditHolds(store.db, store.sqlite, event);
   }
 
   private async auditCommand(name: CommandName, args: unknown, value: unknown): Promise<void> {
-    const a = (args ?? {}) as { id?: unknown; patientId?: unknown };
     const v = (value ?? {}) as {
       id?: unknown;
       items?: unknown;
@@ -377,15 +429,12 @@ export class Core {
       ].filter((x): x is string => typeof x === 'string'),
     );
     const subject =
-      typeof a.patientId === 'string'
-        ? a.patientId
-        : name.startsWith('patients.') && typeof a.id === 'string'
-          ? a.id
-          : name === 'patients.create' && typeof v.id === 'string'
-            ? v.id
-            : patients.size === 1
-              ? [...patients][0]!
-              : null;
+      subjectFromArgs(name, args) ??
+      (name === 'patients.create' && typeof v.id === 'string'
+        ? v.id
+        : patients.size === 1
+          ? [...patients][0]!
+          : null);
     const fields = Array.isArray(v.items)
       ? [`results:${v.items.length}`]
       : Array.isArray(value)
@@ -449,12 +498,25 @@ export class Core {
   private ctx(): ServiceContext {
     if (!this.store || !this.session || !this.store.clinic)
       throw new AppError('NOT_SIGNED_IN', 'Please sign in first.');
+    const sqlite = this.store.sqlite;
     return {
       db: this.store.db,
-      writer: this.store.writer(this.session.userId, () => new Date(this.now())),
+      sqlite,
+      writer: {
+        ...this.store.writer(this.session.userId, () => new Date(this.now())),
+        sqlite,
+        ...(this.auditOffForBenchmark ? { auditOffForBenchmark: true as const } : {}),
+        ...(this.startingCommand ? { command: this.startingCommand } : {}),
+      },
       clinic: this.store.clinic,
       emit: this.emit,
     };
+  }
+
+  /** Who is asking, for what a role sees of a patient record (services/access.ts). */
+  private viewer(): access.Viewer {
+    const { session } = this.signedIn();
+    return { userId: session.userId, role: session.role };
   }
 
   private async keyring(): Promise<KeyringFile | null> {
@@ -1109,6 +1171,26 @@ export class Core {
   async close(): Promise<void> {
     await this.gate.exclusive(() => this.endSession('logout', false));
   }
+}
+
+/**
+ * The patient a command concerns when its arguments name one: `patientId`, or the `id` of a
+ * `patients.*` command. Undefined when only its result can tell.
+ */
+function subjectFromArgs(name: CommandName, args: unknown): string | undefined {
+  const a = (args ?? {}) as { id?: unknown; patientId?: unknown };
+  if (typeof a.patientId === 'string') return a.patientId;
+  if (name.startsWith('patients.') && typeof a.id === 'string') return a.id;
+  return undefined;
+}
+
+/**
+ * The event of a command that may write, when it can be written with the command's first change:
+ * its patient is known from the arguments, and a write's result adds no `results:` count.
+ */
+function commandEventFor(name: CommandName, args: unknown): CommandEvent | null {
+  const subjectId = subjectFromArgs(name, args);
+  return subjectId === undefined ? null : { entry: { action: name, subjectId }, appended: null };
 }
 
 /**

@@ -39,6 +39,7 @@ export const AUDIT_ACTIONS = {
   'patients.create': 'Registered a patient',
   'patients.update': 'Edited a patient',
   'patients.archive': 'Archived a patient',
+  'patient.import': 'Imported a patient',
   'patient.break_glass': 'Emergency access',
   'access.break_glass_reviewed': 'Reviewed emergency access',
   'audit.view': 'Viewed the audit trail',

@@ -12,6 +12,24 @@ import {
 import { FRONT_DESK } from '../roles';
 import { command } from './command';
 
+/**
+ * How much of a patient's clinical details (medical alert descriptions, clinical notes) the caller
+ * sees; see `seesClinicalDetails` in shared/permissions.ts.
+ * - `shown`: the caller's role sees them.
+ * - `restricted`: withheld. Alerts keep their kind and severity (the badges) with an empty
+ *   description, `notes` is null, and the change history leaves those fields out. Emergency access
+ *   ('access.breakGlass') opens them.
+ * - `emergency`: shown under the caller's emergency access, until `until`.
+ */
+export interface ClinicalView {
+  access: 'shown' | 'restricted' | 'emergency';
+  /** When the emergency access ends (ISO 8601); null unless `access` is 'emergency'. */
+  until: string | null;
+}
+
+/** A patient record as the caller's role sees it. */
+export type PatientRecord = Patient & { clinical: ClinicalView };
+
 export const patientCommands = {
   'patients.search': command<PatientSearchResult>()({
     input: z.strictObject({
@@ -32,10 +50,11 @@ export const patientCommands = {
     summary: 'A page of patients in name order, for the virtualised list',
     touchesPatientData: true,
   }),
-  'patients.get': command<Patient>()({
+  'patients.get': command<PatientRecord>()({
     input: z.strictObject({ id }),
     roles: FRONT_DESK,
-    summary: 'Open a patient record: demographics, alerts, phones, documents, insurance',
+    summary:
+      'Open a patient record: demographics, alerts, phones, documents, insurance (clinical details as the role allows)',
     touchesPatientData: true,
     breakGlass: true,
   }),
@@ -52,7 +71,7 @@ export const patientCommands = {
     summary: 'Possible duplicates: same name and date of birth, same phone or same email',
     touchesPatientData: true,
   }),
-  'patients.create': command<Patient>()({
+  'patients.create': command<PatientRecord>()({
     input: z.strictObject({
       patient: patientInput,
       /** Set after staff have seen the possible duplicates and decided this is a new patient. */
@@ -62,13 +81,13 @@ export const patientCommands = {
     summary: 'Register a patient',
     touchesPatientData: true,
   }),
-  'patients.update': command<Patient>()({
+  'patients.update': command<PatientRecord>()({
     input: z.strictObject({ id, patch: patientPatch }),
     roles: FRONT_DESK,
     summary: 'Change some fields of a patient record; history is kept per field',
     touchesPatientData: true,
   }),
-  'patients.archive': command<Patient>()({
+  'patients.archive': command<PatientRecord>()({
     input: z.strictObject({ id }),
     roles: FRONT_DESK,
     summary: 'Archive a patient (kept for the retention period, hidden from the default list)',
@@ -77,7 +96,7 @@ export const patientCommands = {
   'patients.history': command<FieldChange[]>()({
     input: z.strictObject({ id }),
     roles: FRONT_DESK,
-    summary: 'Field-level history of a patient record',
+    summary: 'Field-level history of a patient record (clinical fields as the role allows)',
     touchesPatientData: true,
     breakGlass: true,
   }),

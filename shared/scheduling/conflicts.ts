@@ -22,8 +22,13 @@
  * - A reference to a chair, provider or type missing from the set-up (deleted on another
  *   replica, say) is reported as `unknown_resource` rather than thrown: the conflict inbox must
  *   keep working on every replica.
- * - Clashes are found by sorting each chair's, provider's and patient's appointments and
- *   sweeping with a list of those still running: O(n log n + conflicts), not all pairs.
+ * - Clashes are found in one sweep over the appointments in start order (sorted only when the
+ *   caller's list is not already, as the book's queries return it), keeping per chair, provider
+ *   and patient the appointments still running: O(n log n + conflicts), not all pairs. The order
+ *   among equal starts does not matter: two appointments starting together overlap from that
+ *   start to the earlier end whichever comes first.
+ * - Per appointment, the common case (inside opening and working hours, no closure nearby) is
+ *   decided without building intervals: the book of a week is thousands of appointments.
  * - Time-zone rules come from each host's Intl data; replicas on different tz database versions
  *   could disagree about a future date whose rules changed in between.
  */
@@ -32,8 +37,8 @@ import { createCalendar, datesFromTo } from './availability';
 import type { Calendar } from './availability';
 import { mergeIntervals, subtractIntervals } from './intervals';
 import { holdsTime } from './model';
-import type { Appointment, SchedulingSetup } from './model';
-import { localDateOf } from './time';
+import type { Appointment, Provider, SchedulingSetup } from './model';
+import { localDateReader } from './time';
 import type { Instant, Interval } from './time';
 
 export const CONFLICT_KINDS = [
@@ -101,23 +106,17 @@ export function computeConflicts(input: ConflictInput): Conflict[] {
   const accepted = new Set((input.acknowledgements ?? []).map((a) => a.conflictId));
   const seen = new Set<string>();
   for (const a of appointments) {
-    if (seen.has(a.id)) {
+    const size = seen.size;
+    seen.add(a.id);
+    if (seen.size === size) {
       // Thrown whatever the order, so replicas still agree; ids are primary keys upstream.
       throw new AppError('VALIDATION', 'The same appointment is listed twice.', [
         { path: 'appointments', message: 'Appointment ids must be unique' },
       ]);
     }
-    seen.add(a.id);
   }
-  const live = appointments.filter((a) => holdsTime(a.status));
   const out: Conflict[] = [];
-  const emit = (
-    kind: ConflictKind,
-    ids: readonly string[],
-    span: Interval,
-    resourceId: string | null,
-    extra?: string,
-  ) => {
+  const emit: Emit = (kind, ids, span, resourceId, extra) => {
     const sorted = sortedIds(ids);
     const id =
       extra === undefined ? `${kind}:${sorted.join(':')}` : `${kind}:${sorted.join(':')}:${extra}`;
@@ -132,40 +131,84 @@ export function computeConflicts(input: ConflictInput): Conflict[] {
     });
   };
 
-  sweepClashes(live, 'chair', (a) => a.chairId, emit);
-  sweepClashes(live, 'provider', (a) => a.providerId, emit);
-  sweepClashes(live, 'patient', (a) => a.patientId, emit);
-
   const calendar = createCalendar(setup);
-  const chairs = new Set(setup.chairs.map((c) => c.id));
-  const providers = new Map(setup.providers.map((p) => [p.id, p]));
+  const dateOf = localDateReader(setup.timeZone);
+  const knownChairs = new Set(setup.chairs.map((c) => c.id));
+  const knownProviders = new Map(setup.providers.map((p) => [p.id, p]));
   const types = new Map(setup.appointmentTypes.map((t) => [t.id, t]));
-  for (const a of live) {
-    const span = { start: a.start, end: a.end };
+  const closures = setup.closures.length > 0;
+  // One entry per chair, provider and patient met: what each lookup by id is needed for.
+  const chairs = new Map<string, ChairState>();
+  const providers = new Map<string, ProviderState>();
+  const patients = new Map<string, Appointment | Appointment[]>();
+  let openDate = '';
+  let open: readonly Interval[] = [];
+
+  for (const a of inStartOrder(appointments.filter((x) => holdsTime(x.status)))) {
     if (a.end <= a.start) continue;
-    const provider = providers.get(a.providerId);
+    let chair = chairs.get(a.chairId);
+    if (!chair) chairs.set(a.chairId, (chair = { known: knownChairs.has(a.chairId), running: [] }));
+    let provider = providers.get(a.providerId);
+    if (!provider) {
+      provider = {
+        provider: knownProviders.get(a.providerId),
+        running: [],
+        date: '',
+        working: null,
+      };
+      providers.set(a.providerId, provider);
+    }
+    clashesOf(a, 'chair', a.chairId, chair.running, emit);
+    clashesOf(a, 'provider', a.providerId, provider.running, emit);
+    // Most patients have one appointment in the period: no list until a second one overlaps.
+    const before = patients.get(a.patientId);
+    if (before === undefined || (!Array.isArray(before) && before.end <= a.start)) {
+      patients.set(a.patientId, a);
+    } else {
+      const running = Array.isArray(before) ? before : [before];
+      clashesOf(a, 'patient', a.patientId, running, emit);
+      if (running !== before) patients.set(a.patientId, running);
+    }
+
+    // An appointment is an Interval itself: no span object per appointment.
+    const span: Interval = a;
     const type = types.get(a.typeId);
-    if (!chairs.has(a.chairId) || !provider || !type) {
+    if (!chair.known || !provider.provider || !type) {
       emit('unknown_resource', [a.id], span, null);
-    } else if (!type.allowedProviderKinds.includes(provider.kind)) {
+    } else if (!type.allowedProviderKinds.includes(provider.provider.kind)) {
       emit('provider_not_qualified', [a.id], span, a.providerId);
     }
-    const first = localDateOf(a.start, setup.timeZone);
-    const last = localDateOf(a.end - 1, setup.timeZone);
-    const dates = first === last ? [first] : datesFromTo(first, last);
-    const outsideOpening = uncovered(
-      span,
-      coverOf(dates, (d) => calendar.openOn(d)),
-    );
-    if (outsideOpening) emit('outside_opening_hours', [a.id], outsideOpening, null);
-    if (provider) {
-      const working = coverOf(dates, (d) => calendar.workingOn(a.providerId, d));
-      if (working) {
-        const outsideWorking = uncovered(span, working);
+    const first = dateOf(a.start);
+    const last = dateOf(a.end - 1);
+    if (first === last) {
+      if (first !== openDate) {
+        open = calendar.openOn(first);
+        openDate = first;
+      }
+      const outsideOpening = uncovered(span, open);
+      if (outsideOpening) emit('outside_opening_hours', [a.id], outsideOpening, null);
+      if (provider.provider) {
+        if (provider.date !== first) {
+          provider.working = calendar.workingOn(a.providerId, first);
+          provider.date = first;
+        }
+        const outsideWorking = provider.working && uncovered(span, provider.working);
+        if (outsideWorking) emit('outside_working_hours', [a.id], outsideWorking, a.providerId);
+      }
+    } else {
+      const dates = datesFromTo(first, last);
+      const outsideOpening = uncovered(
+        span,
+        coverOf(dates, (d) => calendar.openOn(d)),
+      );
+      if (outsideOpening) emit('outside_opening_hours', [a.id], outsideOpening, null);
+      if (provider.provider) {
+        const working = coverOf(dates, (d) => calendar.workingOn(a.providerId, d));
+        const outsideWorking = working && uncovered(span, working);
         if (outsideWorking) emit('outside_working_hours', [a.id], outsideWorking, a.providerId);
       }
     }
-    closureClashes(a, calendar, emit);
+    if (closures) closureClashes(a, calendar, emit);
   }
   return out.sort(compareConflicts);
 }
@@ -178,34 +221,53 @@ type Emit = (
   extra?: string,
 ) => void;
 
-function sweepClashes(
-  appointments: readonly Appointment[],
+interface ChairState {
+  known: boolean;
+  /** Its appointments not yet over when the last one seen started. */
+  running: Appointment[];
+}
+
+interface ProviderState {
+  provider: Provider | undefined;
+  running: Appointment[];
+  /** Working time on `date`, the provider's last date seen (appointments come in start order). */
+  date: string;
+  working: readonly Interval[] | null;
+}
+
+/**
+ * Emits `a`'s clashes with the appointments of the same chair, provider or patient still
+ * running when it starts (every one of them started no later), then adds it to them.
+ */
+function clashesOf(
+  a: Appointment,
   kind: 'chair' | 'provider' | 'patient',
-  keyOf: (a: Appointment) => string,
+  key: string,
+  running: Appointment[],
   emit: Emit,
 ): void {
-  const groups = new Map<string, Appointment[]>();
-  for (const a of appointments) {
-    if (a.end <= a.start) continue;
-    const key = keyOf(a);
-    const list = groups.get(key);
-    if (list) list.push(a);
-    else groups.set(key, [a]);
+  // Back to back, the usual case: the one before is over, and `a` takes its place.
+  if (running.length === 1 && running[0]!.end <= a.start) {
+    running[0] = a;
+    return;
   }
-  for (const [key, list] of groups) {
-    if (list.length < 2) continue;
-    list.sort((x, y) => x.start - y.start || compareIds(x.id, y.id));
-    const running: Appointment[] = [];
-    for (const a of list) {
-      let kept = 0;
-      for (const r of running) if (r.end > a.start) running[kept++] = r;
-      running.length = kept;
-      for (const r of running) {
-        emit(kind, [r.id, a.id], { start: a.start, end: Math.min(r.end, a.end) }, key);
-      }
-      running.push(a);
+  let kept = 0;
+  for (const r of running) if (r.end > a.start) running[kept++] = r;
+  running.length = kept;
+  for (const r of running) {
+    emit(kind, [r.id, a.id], { start: a.start, end: Math.min(r.end, a.end) }, key);
+  }
+  running.push(a);
+}
+
+/** The list itself when already ordered by start, else a sorted copy. */
+function inStartOrder(appointments: readonly Appointment[]): readonly Appointment[] {
+  for (let k = 1; k < appointments.length; k++) {
+    if (appointments[k - 1]!.start > appointments[k]!.start) {
+      return appointments.slice().sort((x, y) => x.start - y.start);
     }
   }
+  return appointments;
 }
 
 /** The merged union of each date's intervals; null if any date has none defined (null). */
@@ -225,6 +287,8 @@ function coverOf(
 
 /** The span from the first to the last instant of `span` outside a merged `cover`, or null. */
 function uncovered(span: Interval, cover: readonly Interval[] | null): Interval | null {
+  // Within one interval of the cover (the usual case) nothing is left.
+  if (cover) for (const c of cover) if (c.start <= span.start && span.end <= c.end) return null;
   const rest = subtractIntervals([span], cover ?? []);
   if (rest.length === 0) return null;
   return { start: rest[0]!.start, end: rest[rest.length - 1]!.end };

@@ -385,6 +385,31 @@ export function localDateOf(instant: Instant, timeZone: string): string {
   return dateOfDayNumber(Math.floor((instant + offsetAt(instant, timeZone)) / DAY_MS));
 }
 
+/**
+ * `localDateOf` for one zone, for callers that convert many instants close together (a day's
+ * appointments): the same arithmetic, with the last UTC day's segments and the last date kept
+ * at hand instead of looked up each time.
+ */
+export function localDateReader(timeZone: string): (instant: Instant) => string {
+  let utcDay = NaN;
+  let segments: readonly OffsetSegment[] = [];
+  let localDay = NaN;
+  let date = '';
+  return (instant) => {
+    const day = Math.floor(instant / DAY_MS);
+    if (day !== utcDay) {
+      segments = zoneDayAt(day, timeZone).segments;
+      utcDay = day;
+    }
+    const n = Math.floor((instant + offsetIn(segments, instant)) / DAY_MS);
+    if (n !== localDay) {
+      date = dateOfDayNumber(n);
+      localDay = n;
+    }
+    return date;
+  };
+}
+
 export interface DayBounds {
   date: string;
   start: Instant;

@@ -449,11 +449,51 @@ async function check0004(ctx: { dir: string; key: Uint8Array }): Promise<void> {
   }
 }
 
+// 0007-book-lookback: an appointment of three and a half hours running past midnight, which the
+// book of the next day finds through the new index (it starts more than two hours before).
+const LONG_APPOINTMENT_ID = '01934d5e-0000-7000-8000-000000000f04';
+// Tuesday 14 January 2025, 21:00, to Wednesday 15 January, 00:30, in London (GMT).
+const LONG_START = Date.parse('2025-01-14T21:00:00Z');
+const LONG_END = Date.parse('2025-01-15T00:30:00Z');
+
+async function seed0007(db: Kysely<unknown>): Promise<void> {
+  await seed0004(db);
+  await sql`INSERT INTO appointment (id, patient_id, chair_id, provider_id, type_id, starts_at, ends_at,
+      status, notes, cancel_reason, cancelled_by, late_cancellation, hlc, created_at, updated_at)
+    VALUES (${LONG_APPOINTMENT_ID}, ${PATIENT_ID}, ${CHAIR_ID}, ${PROVIDER_ID}, ${TYPE_ID},
+      ${LONG_START}, ${LONG_END}, 'booked', NULL, NULL, NULL, NULL, ${hlc(45)}, ${AT}, ${AT})`.execute(
+    db,
+  );
+}
+
+async function check0007(ctx: { dir: string; key: Uint8Array }): Promise<void> {
+  await check0004(ctx);
+  const core = new Core({ dataDir: ctx.dir, kdf: TEST_KDF, now: () => Date.parse(AT) });
+  try {
+    await core.call('session.login', { username: 'admin', password: STAFF_PASSWORD });
+    for (const date of ['2025-01-14', '2025-01-15']) {
+      const day = await core.call('appointments.range', { from: date });
+      expect(
+        day.appointments.map((a) => [a.id, a.start, a.end]),
+        date,
+      ).toEqual([[LONG_APPOINTMENT_ID, LONG_START, LONG_END]]);
+      // The clinic opens on Thursdays only.
+      const kinds = ['outside_opening_hours', 'outside_working_hours'];
+      expect(day.conflicts.map((c) => c.kind).sort(), date).toEqual(kinds);
+      const inbox = await core.call('conflicts.list', { from: date, to: date });
+      expect(inbox.map((c) => c.kind).sort(), date).toEqual(kinds);
+    }
+  } finally {
+    await core.close();
+  }
+}
+
 const CASES: Record<string, MigrationCase> = {
   '0001-initial': { seed: seed0001, check: check0001 },
   '0002-staff-audit': { seed: seed0002, check: check0002 },
   '0003-scheduling': { seed: seed0003, check: check0003 },
   '0004-sync': { seed: seed0004, check: check0004 },
+  '0007-book-lookback': { seed: seed0007, check: check0007 },
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -4,7 +4,12 @@ import type { Core } from '../../electron/core/core';
 import { insertRecord, updateRecord } from '../../electron/core/db/changes';
 import { AppError } from '../../shared/errors';
 import type { NewAppointmentInput } from '../../shared/ipc/scheduling';
-import { findFreeSlots, shiftLocalDays, utcToZoned } from '../../shared/scheduling';
+import {
+  computeConflicts,
+  findFreeSlots,
+  shiftLocalDays,
+  utcToZoned,
+} from '../../shared/scheduling';
 import { ADMIN, setUpCore } from '../support/core';
 import { MIN, ZONE, at, newPatient, setUpBook, type TestBook } from './scheduling-clinic';
 
@@ -756,6 +761,133 @@ describe('free slots', () => {
       expect(fromCore, JSON.stringify(request)).toEqual(reference);
       expect(fromCore.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('reading a period', () => {
+  it('finds what runs into the day from the evening before, however long it is', async () => {
+    const [c1, c2] = book.chairs;
+    const evening = (time: string) => at('2025-03-10', time);
+    const night = (time: string) => at('2025-03-11', time);
+    // Over two hours, starting more than two hours before midnight.
+    const long = await insertDirect(
+      c1,
+      book.dentist,
+      evening('21:30'),
+      night('00:15'),
+      book.checkUp,
+      zoe,
+    );
+    // Over two hours, starting exactly two hours before; then exactly two hours long.
+    const edge = await insertDirect(
+      c1,
+      book.dentist,
+      evening('22:00'),
+      night('00:05'),
+      book.checkUp,
+      omar,
+    );
+    const twoHours = await insertDirect(
+      c1,
+      book.hygienist,
+      evening('22:30'),
+      night('00:30'),
+      book.scale,
+      zoe,
+    );
+    // Over by midnight, or ending on the stroke of it.
+    await insertDirect(c2, book.dentist, evening('20:00'), evening('23:59'), book.checkUp, omar);
+    await insertDirect(c2, book.hygienist, evening('21:00'), night('00:00'), book.scale, omar);
+    // Six hours, then cancelled: on the book, in no conflict.
+    const cancelled = await insertDirect(
+      c2,
+      book.dentist,
+      evening('19:00'),
+      night('01:00'),
+      book.checkUp,
+      zoe,
+    );
+    await core.call('appointments.cancel', { id: cancelled, reason: 'Unwell', by: 'patient' });
+
+    const day = await core.call('appointments.range', { from: '2025-03-11' });
+    expect(day.appointments.map((a) => a.id)).toEqual([cancelled, long, edge, twoHours]);
+    const inbox = await core.call('conflicts.list', { from: '2025-03-11', to: '2025-03-11' });
+    const pairs = (ids: string[][]) => ids.map((pair) => [...pair].sort().join('+')).sort();
+    expect(pairs(inbox.filter((c) => c.kind === 'chair').map((c) => c.appointmentIds))).toEqual(
+      pairs([
+        [long, edge],
+        [long, twoHours],
+        [edge, twoHours],
+      ]),
+    );
+    // The same as the rules give over everything booked that evening, cut to the day.
+    const { setup } = await core.call('scheduling.setup', {});
+    const evenings = await core.call('appointments.range', { from: '2025-03-10' });
+    const bounds = day.dates[0]!;
+    const reference = computeConflicts({ setup, appointments: evenings.appointments }).filter(
+      (c) => c.end > bounds.start && c.start < bounds.end,
+    );
+    expect(inbox.map((c) => c.id).sort()).toEqual(reference.map((c) => c.id).sort());
+    expect(day.conflicts.map((c) => c.id).sort()).toEqual(
+      computeConflicts({ setup, appointments: day.appointments })
+        .map((c) => c.id)
+        .sort(),
+    );
+  });
+
+  it('never shows what another command has not committed', async () => {
+    const store = core.openStore!;
+    const id = uuidv7();
+    let written!: () => void;
+    const wrote = new Promise<void>((resolve) => (written = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    // A write (a sync apply, say) that stays open a while, then rolls back.
+    const write = store.db
+      .transaction()
+      .execute(async (tx) => {
+        await insertRecord(
+          tx,
+          store.writer(null, () => new Date(clock)),
+          'appointment',
+          {
+            id,
+            patient_id: zoe,
+            chair_id: book.chairs[0],
+            provider_id: book.dentist,
+            type_id: book.checkUp,
+            starts_at: at('2025-03-11', '09:00'),
+            ends_at: at('2025-03-11', '09:30'),
+            status: 'booked',
+            notes: null,
+            cancel_reason: null,
+            cancelled_by: null,
+            late_cancellation: null,
+          },
+        );
+        written();
+        await released;
+        throw new Error('rolled back on purpose');
+      })
+      .catch((e: unknown) => e);
+    await wrote;
+    const day = core.call('appointments.range', { from: '2025-03-11' });
+    const inbox = core.call('conflicts.list', { from: '2025-03-11', to: '2025-03-11' });
+    const slots = core.call('appointments.freeSlots', {
+      typeId: book.checkUp,
+      providerId: book.dentist,
+      chairId: book.chairs[0],
+      fromDate: '2025-03-11',
+      weeks: 1,
+      limit: 1,
+    });
+    // The reads are under way while the write is open: they must wait for it, not read it.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    expect(await write).toMatchObject({ message: 'rolled back on purpose' });
+    expect((await day).appointments).toEqual([]);
+    expect(await inbox).toEqual([]);
+    expect((await slots).map((s) => s.start)).toEqual([at('2025-03-11', '08:00')]);
   });
 });
 

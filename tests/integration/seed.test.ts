@@ -1,11 +1,26 @@
 import { isValidPhoneNumber, type CountryCode } from 'libphonenumber-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkChangeRecords, checkPages, checkSearchIndex } from '../../electron/cli/checks';
+import { GENESIS_HASH } from '../../electron/core/audit/chain';
 import type { Core } from '../../electron/core/core';
+import { loadSodium } from '../../electron/core/crypto/sodium';
+import {
+  BulkChain,
+  BulkRecorder,
+  ChainHasher,
+  type BulkValue,
+} from '../../electron/core/db/changes';
+import {
+  batchesHere,
+  batchesOnWorker,
+  type PatientBatches,
+  type Stamping,
+} from '../../electron/core/seed/batches';
 import { PatientGenerator, type GeneratorOptions } from '../../electron/core/seed/generate';
 import { seedPatients } from '../../electron/core/seed/seed';
-import type { NewPatientRecord } from '../../electron/core/services/patients';
+import { insertPatientsBulk, type NewPatientRecord } from '../../electron/core/services/patients';
 import { ageOn } from '../../shared/dates';
+import { HybridLogicalClock } from '../../shared/hlc';
 import { patientInput } from '../../shared/domain/patient';
 import { parsePhone, phoneSearchKeys } from '../../shared/phone';
 import { setUpCore } from '../support/core';
@@ -136,11 +151,38 @@ describe('seeding a store', () => {
       expect(check(store.sqlite).problems).toEqual([]);
     const audit = await core.call('audit.verify', {});
     expect(audit.ok).toBe(true);
-    // One audit event per change record, as for any other write.
-    const count = (sql: string) => store.sqlite.prepare(sql).pluck().get() as number;
-    expect(count(`SELECT count(*) FROM change_log WHERE table_name LIKE 'patient%'`)).toBe(
-      count(`SELECT count(*) FROM audit_event WHERE action LIKE 'patient%.insert'`),
+    // One import event per patient, naming the kinds of records written for them (never
+    // values), stamped with the latest of their changes.
+    const imports = store.sqlite
+      .prepare(
+        `SELECT subject_id, target_table, target_id, fields, hlc FROM audit_event
+         WHERE action = 'patient.import' ORDER BY seq`,
+      )
+      .all() as Array<{
+      subject_id: string;
+      target_table: string;
+      target_id: string;
+      fields: string;
+      hlc: string;
+    }>;
+    expect(imports).toHaveLength(300);
+    const changes = store.sqlite.prepare(
+      'SELECT table_name, hlc FROM change_log WHERE subject_id = ? ORDER BY seq',
     );
+    for (const e of imports) {
+      expect(e.target_id).toBe(e.subject_id);
+      expect(e.target_table).toBe('patient');
+      const recorded = changes.all(e.subject_id) as Array<{ table_name: string; hlc: string }>;
+      expect(JSON.parse(e.fields)).toEqual([...new Set(recorded.map((c) => c.table_name))]);
+      expect(e.hlc).toBe(
+        recorded
+          .map((c) => c.hlc)
+          .sort()
+          .at(-1),
+      );
+    }
+    const count = (sql: string) => store.sqlite.prepare(sql).pluck().get() as number;
+    expect(count(`SELECT count(*) FROM audit_event WHERE action LIKE 'patient%.insert'`)).toBe(0);
 
     const page = await core.call('patients.list', { offset: 0, limit: 500, includeArchived: true });
     expect(page.total).toBe(300);
@@ -199,8 +241,6 @@ describe('seeding a store', () => {
     );
     expect(record).toBeDefined();
     const writer = store.writer(core.currentSession!.userId, () => new Date());
-    const { BulkRecorder } = await import('../../electron/core/db/changes');
-    const { insertPatientsBulk } = await import('../../electron/core/services/patients');
     store.sqlite.exec('BEGIN');
     const recorder = await BulkRecorder.create(store.sqlite, writer);
     insertPatientsBulk(store.sqlite, recorder, [record!], new Date().toISOString());
@@ -241,14 +281,27 @@ describe('seeding a store', () => {
         return { ...c, payload };
       });
     expect(changes(record!.id)).toEqual(changes(created.id));
+    // Where the registry audits each row it writes, the import audits the patient once, naming
+    // the same kinds of records.
     const audit = (subject: string) =>
       store.sqlite
         .prepare(
           `SELECT action, target_table, fields FROM audit_event
-           WHERE subject_id = ? AND action LIKE '%.insert' ORDER BY seq`,
+           WHERE subject_id = ? AND (action = 'patient.import' OR action LIKE 'patient%.insert')
+           ORDER BY seq`,
         )
-        .all(subject);
-    expect(audit(record!.id)).toEqual(audit(created.id));
+        .all(subject) as Array<{ action: string; target_table: string; fields: string }>;
+    const perRow = audit(created.id).filter((e) => e.action.endsWith('.insert'));
+    expect(perRow.map((e) => e.action)).toEqual(
+      changes(created.id).map((c) => `${c.table_name}.insert`),
+    );
+    expect(audit(record!.id)).toEqual([
+      {
+        action: 'patient.import',
+        target_table: 'patient',
+        fields: JSON.stringify([...new Set(perRow.map((e) => e.target_table))]),
+      },
+    ]);
     expect((await core.call('audit.verify', {})).ok).toBe(true);
     // Both are found by the same search.
     const found = await core.call('patients.search', {
@@ -264,21 +317,239 @@ describe('seeding a store', () => {
     const schema = () =>
       store.sqlite.prepare(`SELECT name, sql FROM sqlite_schema ORDER BY name`).all();
     const before = schema();
+    const value = (sql: string) => Number(store.sqlite.prepare(sql).pluck().get());
+    const bookVersion = () =>
+      value(`SELECT version FROM scheduling_version WHERE name = 'patients'`);
+    const alerts = () => value('SELECT count(*) FROM patient_alert');
+    const version0 = bookVersion();
     const progress: number[] = [];
-    await seedPatients(store, core.currentSession!.userId, Date.now, {
+    const summary = await seedPatients(store, core.currentSession!.userId, Date.now, {
       count: 6000,
       onProgress: (done) => progress.push(done),
     });
+    // Same schema after: indexes rebuilt, the appointment book's triggers back.
     expect(schema()).toEqual(before);
+    expect(store.sqlite.pragma('threads', { simple: true })).toBe(0);
     expect(store.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(progress[0]).toBe(0);
     expect(progress.at(-1)).toBe(6000);
     for (const check of [checkPages, checkSearchIndex, checkChangeRecords])
       expect(check(store.sqlite).problems).toEqual([]);
-    // Seeding again adds more, with fresh ids.
+    // The book learns of every seeded patient as its triggers would have told it: the version
+    // moves on by one per patient and alert, and each patient is noted at the new version.
+    const version1 = bookVersion();
+    expect(version1).toBe(version0 + 6000 + summary.alerts);
+    expect(alerts()).toBe(summary.alerts);
+    const noted = (version: number) =>
+      value(
+        `SELECT count(*) FROM patient p JOIN scheduling_patient_change c ON c.patient_id = p.id
+         WHERE c.version = ${version}`,
+      );
+    expect(noted(version1)).toBe(6000);
+    // Seeding again adds more, with fresh ids; below the bulk threshold the triggers fire.
     await seedPatients(store, core.currentSession!.userId, Date.now, { count: 100 });
     const total = await core.call('patients.list', { offset: 0, limit: 1, includeArchived: true });
     expect(total.total).toBe(6100);
+    expect(bookVersion()).toBe(version1 + 100 + (alerts() - summary.alerts));
+    expect(
+      value(`SELECT count(*) FROM scheduling_patient_change WHERE version > ${version1}`),
+    ).toBe(100);
     expect((await core.call('audit.verify', {})).ok).toBe(true);
+  });
+
+  it('carries on the chart number sequence, skipping numbers taken by hand', async () => {
+    ({ core } = await setUpCore());
+    const store = core.openStore!;
+    const byHand = async (chartNumber: string) =>
+      core!.call('patients.create', {
+        patient: { ...generate(1, { seedValue: chartNumber })[0]!.data, chartNumber },
+        duplicatesReviewed: true,
+      });
+    await byHand('1003');
+    await byHand('10001');
+    const charts = () =>
+      store.sqlite
+        .prepare('SELECT chart_number FROM patient ORDER BY rowid')
+        .pluck()
+        .all() as string[];
+    await seedPatients(store, core.currentSession!.userId, Date.now, { count: 4, seedValue: 'a' });
+    expect(charts().slice(2)).toEqual(['1001', '1002', '1004', '1005']);
+    // Across a change of length: 9999 is followed by 10000, then 10002 (10001 is taken).
+    store.sqlite.prepare(`UPDATE meta SET value = '9998' WHERE key = 'next_chart_number'`).run();
+    await seedPatients(store, core.currentSession!.userId, Date.now, { count: 4, seedValue: 'b' });
+    expect(charts().slice(6)).toEqual(['9998', '9999', '10000', '10002']);
+    expect((await byHand('X-1')).chartNumber).toBe('X-1');
+    const next = await core.call('patients.create', {
+      patient: { ...generate(1, { seedValue: 'c' })[0]!.data, chartNumber: null },
+      duplicatesReviewed: true,
+    });
+    expect(next.chartNumber).toBe('10003');
+    // A chart number given with a patient is refused when in use, whatever its case.
+    const [taken] = generate(1, { seedValue: 'd', newId: () => 'p-taken' });
+    store.sqlite.exec('BEGIN');
+    const recorder = await BulkRecorder.create(
+      store.sqlite,
+      store.writer(core.currentSession!.userId, () => new Date()),
+    );
+    expect(() =>
+      insertPatientsBulk(
+        store.sqlite,
+        recorder,
+        [{ ...taken!, data: { ...taken!.data, chartNumber: 'x-1' } }],
+        new Date().toISOString(),
+      ),
+    ).toThrow(/already in use/);
+    store.sqlite.exec('ROLLBACK');
+  });
+
+  it('makes the same patients on a worker thread as here, stamped and chained in order', async () => {
+    const settings = { ...GB, seedValue: 'threads' };
+    const sizes = [250, 250, 250];
+    const sodium = await loadSodium();
+    const writer = { deviceId: 'device-1', actorId: 'actor-1' };
+    const stamping = (): Stamping => ({
+      clock: new HybridLogicalClock('device-1', Date.now),
+      chain: new BulkChain(sodium, { seq: 0, hash: GENESIS_HASH }, writer, counterIds()),
+      at: () => '2025-06-15T09:00:00.000Z',
+    });
+    const here = batchesHere(settings, counterIds(), sizes, stamping());
+    const workerStamping = stamping();
+    const there = batchesOnWorker(settings, counterIds(), sizes, workerStamping, writer, true);
+    expect(there).not.toBeNull();
+    const made = (batches: PatientBatches) => {
+      const all: Array<Record<string, unknown>> = [];
+      const position = new Map<string, number>();
+      const stamps: string[] = [];
+      const events: BulkValue[][] = [];
+      for (const _ of sizes) {
+        const { rows, stamps: stamped, events: chained } = batches.next().stamped;
+        const columns = ['id', 'chart_number', ...rows.columns.patient];
+        for (let n = 0; n < rows.count; n++) {
+          const p = Object.fromEntries(
+            columns.map((c, k) => [c, rows.patients[n * columns.length + k]]),
+          );
+          position.set(p.id as string, all.length);
+          all.push(p);
+        }
+        stamps.push(...Object.values(stamped).flat());
+        for (let e = 0; e < chained.values.length; e += 8)
+          events.push(chained.values.slice(e, e + 8));
+      }
+      // Ids are made where the batch is made; who is whose guardian is what must match.
+      const patients = all.map(({ id: _id, guardian_patient_id: guardian, ...rest }) => ({
+        ...rest,
+        guardian: guardian === null ? null : position.get(guardian as string),
+      }));
+      return { patients, stamps, events };
+    };
+    try {
+      const fromWorker = made(there!);
+      // The first batch is made here, which the worker replays; it makes the other two.
+      expect(there!.fromWorker()).toBe(2);
+      const fromHere = made(here);
+      expect(fromWorker.patients).toEqual(fromHere.patients);
+      expect(
+        fromHere.patients.filter((p) => typeof p.guardian === 'number').length,
+      ).toBeGreaterThan(5);
+      // Stamps only ever go up, across the hand-over to the worker, in the order written.
+      expect(new Set(fromWorker.stamps).size).toBe(fromWorker.stamps.length);
+      expect(fromWorker.stamps).toEqual([...fromWorker.stamps].sort());
+      // One event per patient, numbered on, each linked to the one before.
+      expect(fromWorker.events).toHaveLength(750);
+      fromWorker.events.forEach((e, i) => {
+        expect(e[0]).toBe(i + 1);
+        expect(e[6]).toBe(i === 0 ? GENESIS_HASH : fromWorker.events[i - 1]![7]);
+      });
+      expect(fromWorker.events.map((e) => e[5])).toEqual(fromHere.events.map((e) => e[5]));
+    } finally {
+      await there!.close();
+      await here.close();
+    }
+  });
+
+  it('writes a chain that verifies, hashing in libsodium memory as the wrapper does', async () => {
+    const sodium = await loadSodium();
+    const hasher = ChainHasher.create(sodium);
+    let prev = GENESIS_HASH;
+    const texts = ['', '["a",null]', 'Zoë Müller, 王秀英, أحمد, 😀', 'x'.repeat(40_000), 'ok'];
+    for (const text of texts) {
+      const expected = sodium.crypto_generichash(32, `${prev}\n${text}`, null, 'hex');
+      expect(hasher.hash(prev, text)).toBe(expected);
+      prev = expected;
+    }
+    hasher.release();
+  });
+
+  it('audits rows one by one, like insertRecord, when asked to', async () => {
+    ({ core } = await setUpCore());
+    const store = core.openStore!;
+    const created = await core.call('patients.create', {
+      patient: { ...generate(1, { seedValue: 'one' })[0]!.data, alerts: [] },
+      duplicatesReviewed: true,
+    });
+    const writer = store.writer(core.currentSession!.userId, () => new Date());
+    const at = new Date().toISOString();
+    const alert = (id: string) => [id, created.id, 'allergy', 'Latex', 'high'];
+    const columns = ['id', 'patient_id', 'kind', 'description', 'severity'];
+    store.sqlite.exec('BEGIN');
+    const recorder = await BulkRecorder.create(store.sqlite, writer);
+    recorder.insertRows(
+      { table: 'patient_alert', columns, values: [...alert('a-1'), ...alert('a-2')] },
+      at,
+      'each row',
+    );
+    recorder.finish();
+    store.sqlite.exec('COMMIT');
+    await core.call('patients.update', {
+      id: created.id,
+      patch: { alerts: [{ kind: 'allergy', description: 'Penicillin', severity: 'high' }] },
+    });
+    const events = store.sqlite
+      .prepare(
+        `SELECT action, target_table, target_id, fields FROM audit_event
+         WHERE subject_id = ? AND action = 'patient_alert.insert' ORDER BY seq`,
+      )
+      .all(created.id) as Array<{ target_id: string }>;
+    expect(events).toHaveLength(3);
+    expect(events.map((e) => e.target_id).slice(0, 2)).toEqual(['a-1', 'a-2']);
+    expect(events.map(({ target_id: _, ...e }) => e)).toEqual(
+      Array(3).fill({
+        action: 'patient_alert.insert',
+        target_table: 'patient_alert',
+        fields: JSON.stringify(['patient_id', 'kind', 'description', 'severity']),
+      }),
+    );
+    for (const check of [checkPages, checkChangeRecords])
+      expect(check(store.sqlite).problems).toEqual([]);
+    expect((await core.call('audit.verify', {})).ok).toBe(true);
+  });
+
+  it('refuses values SQLite would store as another type, before writing anything', async () => {
+    ({ core } = await setUpCore());
+    const store = core.openStore!;
+    const count = () => store.sqlite.prepare('SELECT count(*) FROM change_log').pluck().get();
+    const before = count();
+    const writer = store.writer(core.currentSession!.userId, () => new Date());
+    store.sqlite.exec('BEGIN');
+    const recorder = await BulkRecorder.create(store.sqlite, writer);
+    const write = (values: Array<string | number | null>) =>
+      recorder.insertRows(
+        {
+          table: 'patient_phone',
+          columns: ['id', 'patient_id', 'e164', 'type', 'preferred'],
+          values,
+        },
+        new Date().toISOString(),
+        'by caller',
+      );
+    expect(() => write(['p-1', 'nobody', 447911123456, 'mobile', 1])).toThrow(
+      /e164 takes a string/,
+    );
+    expect(() => write(['p-1', 'nobody', '+447911123456', 'mobile', '1'])).toThrow(
+      /preferred takes a number/,
+    );
+    expect(() => write(['p-1', 'nobody', '+447911123456'])).toThrow(/5 values each/);
+    store.sqlite.exec('ROLLBACK');
+    expect(count()).toBe(before);
   });
 });

@@ -1,4 +1,4 @@
-import { loadSodium } from '../crypto/sodium';
+import { loadSodium, type Sodium } from '../crypto/sodium';
 
 /**
  * The audit trail is a hash chain: each event's hash is BLAKE2b-256 over the previous hash and
@@ -44,8 +44,12 @@ export function canonicalEvent(e: AuditEventFields): string {
 }
 
 export async function chainHash(prevHash: string, e: AuditEventFields): Promise<string> {
-  const s = await loadSodium();
-  return s.crypto_generichash(32, `${prevHash}\n${canonicalEvent(e)}`, null, 'hex');
+  return chainHashWith(await loadSodium(), prevHash, e);
+}
+
+/** `chainHash` for writers that append synchronously inside a transaction (sodium loaded). */
+export function chainHashWith(sodium: Sodium, prevHash: string, e: AuditEventFields): string {
+  return sodium.crypto_generichash(32, `${prevHash}\n${canonicalEvent(e)}`, null, 'hex');
 }
 
 export interface ChainRow extends AuditEventFields {

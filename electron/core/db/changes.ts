@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { HybridLogicalClock } from '../../../shared/hlc';
 import { AppError } from '../../../shared/errors';
-import { appendAudit, CHECKPOINT_EVERY } from '../audit/append';
+import { appendAudit, CHECKPOINT_EVERY, type CommandEvent } from '../audit/append';
 import { canonicalEvent, GENESIS_HASH, type AuditEventFields } from '../audit/chain';
 import { loadSodium, type Sodium } from '../crypto/sodium';
 import type { Tx } from './kysely';
@@ -178,6 +178,23 @@ export interface Writer {
   deviceId: string;
   clock: HybridLogicalClock;
   now: () => Date;
+  /**
+   * The raw handle the writer's transactions run on, when the caller has it (Core's writers do):
+   * audit events are then appended through statements prepared once (see audit/append.ts).
+   */
+  sqlite?: SqliteDatabase;
+  /**
+   * Benchmarks only: no audit event is written for this writer, so bench/foundation.ts can
+   * measure what auditing costs (audit_overhead_ratio). Core sets it after
+   * `setAuditForBenchmark(false)`, which only a Core constructed with `benchmarkAuditSwitch`
+   * accepts; no command, setting or host sets either.
+   */
+  auditOffForBenchmark?: true;
+  /**
+   * The event of the command this writer writes for, when the command knows it before running
+   * (Core sets it): appended with the first change recorded, in the same transaction.
+   */
+  command?: CommandEvent;
 }
 
 export interface ChangeResult {
@@ -230,6 +247,8 @@ async function appendChange(
     targetId: rowId,
     fields: Object.keys(payload),
   });
+  if (w.command && !w.command.appended)
+    w.command.appended = await appendAudit(tx, w, w.command.entry);
 }
 
 /** Inserts a row (id generated as UUIDv7 unless given) and records it. */
@@ -324,59 +343,308 @@ export function deleteRecord(
 
 type Statement = BetterSqlite3.Statement<unknown[]>;
 
-interface PreparedShape {
-  columns: string[];
-  insert: Statement;
-  /** The JSON of the recorded column names, the same for every row of this shape. */
-  columnsJson: string;
+/** A value of a bulk-written column, as SQLite stores it (so a row and its record agree). */
+export type BulkValue = string | number | null;
+
+/** Rows of one table for `BulkRecorder.insertRows`. */
+export interface BulkRows {
+  table: ReplicatedTable;
+  /** `id` and the recorded and local columns given, the same for every row, in any order. */
+  columns: readonly string[];
+  /** Row after row, each in `columns` order. */
+  values: BulkValue[];
+}
+
+/** An audit event a bulk writer appends about what it wrote: ids and names, never values. */
+export interface BulkEvent {
+  action: string;
+  subjectId: string | null;
+  targetTable: string | null;
+  targetId: string | null;
+  fields: readonly string[] | null;
+  /** The stamp of the change the event is about (the latest one, when it is about several). */
+  hlc: string;
 }
 
 /**
- * The bulk form of `insertRecord`, for seeding and imports: for every record the same row, HLC
- * stamp, change_log entry and audit event as `insertRecord`, written through cached prepared
- * statements on the raw handle (Kysely's per-query cost dominates at a hundred thousand rows).
+ * How `insertRows` audits: each row with its own `<table>.insert` event, as `insertRecord` does,
+ * or by events the caller appends with `appendEvents` in the same transaction (one per imported
+ * patient, say: see docs/security-model.md).
+ */
+export type BulkAudit = 'each row' | 'by caller';
+
+/** Rows a multi-row statement writes: enough that the cost of each call no longer shows. */
+const ROWS_PER_STATEMENT = 64;
+
+const quoteText = (value: string | null): string =>
+  value === null ? 'NULL' : `'${value.replace(/'/g, "''")}'`;
+
+const quoteName = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/** A statement for ROWS_PER_STATEMENT rows and one for a single row, taking the same values. */
+interface Chunked {
+  many: Statement;
+  one: Statement;
+  /** Values each row binds, after those bound once per statement. */
+  width: number;
+}
+
+/** What `insertRows` prepares once per table and column list. */
+interface RowsPlan {
+  /** The JavaScript type each column stores, to refuse a value SQLite would convert. */
+  types: ReadonlyArray<'string' | 'number'>;
+  idAt: number;
+  /** Where the row's subject (itself or its patient) is among the columns; -1 for none. */
+  subjectAt: number;
+  /** The recorded columns, in the table's order (as `insertRecord` records them), as JSON. */
+  fields: string | null;
+  /** Values: created_at and updated_at once, then each row's values and stamp. */
+  rows: Chunked;
+  /** Value: the table's last rowid before the rows; records each row after it, in order. */
+  changes: Statement;
+  lastRowid: Statement;
+}
+
+/** The parts of libsodium's module `ChainHasher` calls into. */
+interface SodiumModule {
+  HEAPU8: Uint8Array;
+  _malloc(size: number): number;
+  _free(pointer: number): void;
+  _crypto_generichash(
+    out: number,
+    outLength: number,
+    input: number,
+    inputLengthLow: number,
+    inputLengthHigh: number,
+    key: number,
+    keyLength: number,
+  ): number;
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * `chainHash` for a bulk load: BLAKE2b-256 of `${prev}\n${event}`, computed in libsodium's own
+ * memory through one reused buffer. The wrapper allocates, copies and converts on every call,
+ * which costs more than the hash over a hundred thousand events. Uses the wrapper when this
+ * build of libsodium does not expose its module (tests/integration/seed.test.ts compares the two).
+ */
+export class ChainHasher {
+  private readonly encoder = new TextEncoder();
+  private capacity = 0;
+  private input = 0;
+  private output = 0;
+  private last = '';
+
+  private constructor(
+    private readonly sodium: Sodium,
+    private readonly module: SodiumModule | null,
+  ) {}
+
+  static create(sodium: Sodium): ChainHasher {
+    const module = (sodium as unknown as { libsodium?: Partial<SodiumModule> }).libsodium;
+    const usable =
+      module !== undefined &&
+      typeof module._malloc === 'function' &&
+      typeof module._free === 'function' &&
+      typeof module._crypto_generichash === 'function' &&
+      module.HEAPU8 instanceof Uint8Array;
+    return new ChainHasher(sodium, usable ? (module as SodiumModule) : null);
+  }
+
+  hash(prev: string, event: string): string {
+    const module = this.module;
+    // Its own hashes are hex; anything else (the head of the chain as read) is checked.
+    if (!module || (prev !== this.last && !/^[0-9a-f]{64}$/.test(prev)))
+      return this.sodium.crypto_generichash(32, `${prev}\n${event}`, null, 'hex');
+    // UTF-8 takes at most three bytes per UTF-16 unit.
+    const needed = 65 + event.length * 3;
+    if (needed > this.capacity) {
+      this.release();
+      this.capacity = Math.max(needed, 16 * 1024);
+      this.input = module._malloc(this.capacity);
+      this.output = module._malloc(32);
+    }
+    // Read the view after allocating: growing the memory replaces it.
+    const heap = module.HEAPU8;
+    const input = this.input;
+    for (let i = 0; i < 64; i++) heap[input + i] = prev.charCodeAt(i);
+    heap[input + 64] = 10;
+    const { written } = this.encoder.encodeInto(
+      event,
+      heap.subarray(input + 65, input + this.capacity),
+    );
+    module._crypto_generichash(this.output, 32, input, 65 + written, 0, 0, 0);
+    let hex = '';
+    for (let i = 0; i < 32; i++) hex += HEX[heap[this.output + i]!]!;
+    this.last = hex;
+    return hex;
+  }
+
+  release(): void {
+    if (!this.module || this.capacity === 0) return;
+    this.module._free(this.input);
+    this.module._free(this.output);
+    this.capacity = 0;
+  }
+}
+
+/** The end of the audit chain: the last event's sequence number and hash. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** Chained events of one action and target table, ready to append (see `BulkChain`). */
+export interface PreparedEvents {
+  action: string;
+  targetTable: string | null;
+  /** Per event: seq, id, hlc, subject_id, target_id, fields, prev_hash, hash. */
+  values: BulkValue[];
+  /** The checkpoint rows (seq, hash) falling among them. */
+  checkpoints: Array<[seq: number, hash: string]>;
+}
+
+/** Values each prepared event binds. */
+const EVENT_WIDTH = 8;
+
+/**
+ * The audit chain as a bulk writer continues it from a head: events chained in order, as
+ * `appendAudit` chains them, by the given writer. It touches no store, so the seed can chain on
+ * the thread that makes the patients; `BulkRecorder.appendPrepared` checks that what it is given
+ * starts where the stored chain ends.
+ */
+export class BulkChain {
+  private readonly hasher: ChainHasher;
+  private readonly encoders = new Map<string, (e: AuditEventFields) => string>();
+  private seq: number;
+  private hash: string;
+
+  constructor(
+    private readonly sodium: Sodium,
+    head: ChainHead,
+    private readonly writer: Pick<Writer, 'deviceId' | 'actorId'>,
+    private readonly newId: () => string,
+  ) {
+    this.hasher = ChainHasher.create(sodium);
+    this.seq = head.seq;
+    this.hash = head.hash;
+  }
+
+  get head(): ChainHead {
+    return { seq: this.seq, hash: this.hash };
+  }
+
+  /** Another chain going on from the same head, by the same writer. */
+  fork(): BulkChain {
+    return new BulkChain(this.sodium, this.head, this.writer, this.newId);
+  }
+
+  /** Moves the head on to events appended by someone else (checked by the caller). */
+  adopt(head: ChainHead): void {
+    this.seq = head.seq;
+    this.hash = head.hash;
+  }
+
+  /** A new batch of events of one action and target table. */
+  events(action: string, targetTable: string | null): PreparedEvents {
+    return { action, targetTable, values: [], checkpoints: [] };
+  }
+
+  /** Chains one event onto `into` (ids and field names only, never values). */
+  add(
+    into: PreparedEvents,
+    at: string,
+    hlc: string,
+    subject: string | null,
+    target: string | null,
+    fields: string | null,
+  ): void {
+    const key = `${into.action}\n${into.targetTable ?? ''}`;
+    let encode = this.encoders.get(key);
+    if (!encode) {
+      encode = canonicalOf(this.writer, into.action, into.targetTable);
+      this.encoders.set(key, encode);
+    }
+    const event: AuditEventFields = {
+      id: this.newId(),
+      at,
+      hlc,
+      device_id: this.writer.deviceId,
+      actor_id: this.writer.actorId,
+      action: into.action,
+      subject_id: subject,
+      target_table: into.targetTable,
+      target_id: target,
+      fields,
+      reason: null,
+    };
+    const prev = this.hash;
+    const hash = this.hasher.hash(prev, encode(event));
+    const seq = this.seq + 1;
+    into.values.push(seq, event.id, hlc, subject, target, fields, prev, hash);
+    if (seq % CHECKPOINT_EVERY === 0) into.checkpoints.push([seq, hash]);
+    this.seq = seq;
+    this.hash = hash;
+  }
+
+  /** Frees what hashing holds in libsodium's memory; hashing after this allocates again. */
+  release(): void {
+    this.hasher.release();
+  }
+}
+
+/**
+ * The bulk form of `insertRecord`, for seeding and imports: the same rows, HLC stamps, change_log
+ * records and chained audit events, through prepared statements on the raw handle (Kysely's
+ * per-query cost dominates at a hundred thousand rows). What is the same for every row (author,
+ * device, table, column list, action) is written into the statements, so that rows bind only what
+ * varies; `insertRows` writes many rows a statement and has SQLite build their change records
+ * from the rows just written.
  * Synchronous: create it with `BulkRecorder.create`, use it inside a transaction the caller holds
  * on the same handle, and call `finish()` before that transaction commits so the clock is
  * persisted with the data it stamped.
  */
 export class BulkRecorder {
-  private readonly shapes = new Map<string, PreparedShape[]>();
-  private readonly appendLog: Statement;
+  private readonly single = new Map<string, Statement>();
+  private readonly plans = new Map<string, RowsPlan>();
+  private readonly eventStatements = new Map<string, Chunked>();
+  private readonly appendChange: Statement;
   private readonly persistClock: Statement;
-  private readonly appendAuditEvent: Statement;
   private readonly appendAuditCheckpoint: Statement;
-  private auditSeq: number;
-  private auditHash: string;
+  /** The audit chain as stored, continued by what this recorder appends. */
+  readonly chain: BulkChain;
 
   private constructor(
     private readonly sqlite: SqliteDatabase,
     private readonly w: Writer,
-    private readonly sodium: Sodium,
-    private readonly newId: () => string,
+    sodium: Sodium,
+    /** Makes ids for rows and events: UUIDv7s unless the recorder was made with another. */
+    readonly newId: () => string,
   ) {
-    this.appendLog = sqlite.prepare(
-      `INSERT INTO change_log (hlc, author_id, device_id, table_name, row_id, subject_id, operation,
-         columns, payload, recorded_at) VALUES (?, ?, ?, ?, ?, ?, 'insert', ?, ?, ?)`,
+    this.appendChange = sqlite.prepare(
+      `INSERT INTO change_log (hlc, author_id, device_id, table_name, row_id, subject_id,
+         operation, columns, payload, recorded_at)
+       VALUES (?, ${quoteText(w.actorId)}, ${quoteText(w.deviceId)}, ?, ?, ?, 'insert', ?, ?, ?)`,
     );
     this.persistClock = sqlite.prepare('UPDATE hlc_state SET last = ? WHERE id = 1');
-    this.appendAuditEvent = sqlite.prepare(
-      `INSERT INTO audit_event (seq, id, at, hlc, device_id, actor_id, action, subject_id,
-         target_table, target_id, fields, reason, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
     this.appendAuditCheckpoint = sqlite.prepare(
       'INSERT INTO audit_checkpoint (seq, hash, at) VALUES (?, ?, ?)',
     );
     const last = sqlite
       .prepare('SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1')
-      .get() as { seq: number; hash: string } | undefined;
-    this.auditSeq = last?.seq ?? 0;
-    this.auditHash = last?.hash ?? GENESIS_HASH;
+      .get() as ChainHead | undefined;
+    this.chain = new BulkChain(sodium, last ?? { seq: 0, hash: GENESIS_HASH }, w, newId);
+  }
+
+  /** The clock stamping what this recorder writes. */
+  get clock(): HybridLogicalClock {
+    return this.w.clock;
   }
 
   /**
    * Reads the end of the audit chain, so call it inside the caller's transaction. `newId` makes
-   * ids for rows given without one (UUIDv7, like `insertRecord`).
+   * ids for rows given without one and for events (UUIDv7, like `insertRecord`).
    */
   static async create(
     sqlite: SqliteDatabase,
@@ -386,7 +654,7 @@ export class BulkRecorder {
     return new BulkRecorder(sqlite, w, await loadSodium(), newId);
   }
 
-  /** Same contract as `insertRecord`; `at` lets a batch share one timestamp. */
+  /** Same contract as `insertRecord`, for one row; `at` lets a batch share one timestamp. */
   insert(
     table: ReplicatedTable,
     values: Values,
@@ -396,112 +664,279 @@ export class BulkRecorder {
     const id = (values.id as string | undefined) ?? this.newId();
     const hlc = this.w.clock.now();
     const recorded = pick(values, s.columns);
-    const row: Values = {
-      ...recorded,
-      ...pick(values, s.local ?? []),
-      id,
-      hlc,
-      created_at: at,
-      updated_at: at,
-      deleted: 0,
-    };
-    const recordedColumns = Object.keys(recorded);
-    const shape = this.shape(table, Object.keys(row), recordedColumns);
-    shape.insert.run(...Object.values(row));
-    const subject = s.subject(row);
-    this.appendLog.run(
-      hlc,
-      this.w.actorId,
-      this.w.deviceId,
-      table,
-      id,
-      subject,
-      shape.columnsJson,
-      JSON.stringify(recorded),
-      at,
-    );
-    this.audit(table, id, subject, recordedColumns.length > 0 ? shape.columnsJson : null, at);
-    return { id, hlc, columns: recordedColumns };
+    const row: Values = { ...recorded, ...pick(values, s.local ?? []), id, hlc };
+    const names = Object.keys(row);
+    const columns = Object.keys(recorded);
+    const key = `${table}\n${names.join(',')}`;
+    let insertRow = this.single.get(key);
+    if (!insertRow) {
+      insertRow = this.sqlite.prepare(
+        `INSERT INTO ${quoteName(table)}
+           (${[...names, 'created_at', 'updated_at', 'deleted'].map(quoteName).join(', ')})
+         VALUES (${names.map(() => '?').join(', ')}, ?, ?, 0)`,
+      );
+      this.single.set(key, insertRow);
+    }
+    insertRow.run(...Object.values(row), at, at);
+    const subject = s.subject({ ...values, id });
+    const columnsJson = JSON.stringify(columns);
+    this.appendChange.run(hlc, table, id, subject, columnsJson, JSON.stringify(recorded), at);
+    const events = this.chain.events(`${table}.insert`, table);
+    this.chain.add(events, at, hlc, subject, id, columns.length > 0 ? columnsJson : null);
+    this.writeEvents(events, at);
+    return { id, hlc, columns };
+  }
+
+  /**
+   * Many rows of one table, stamped in order, written, and recorded in change_log (SQLite builds
+   * the records from the rows just written, so they hold exactly what was stored); with 'each
+   * row', each also gets its `<table>.insert` event. Values must be of their column's type
+   * (strings for TEXT, numbers for INTEGER), so that a row and its record agree. Rows others point
+   * at (a patient before its phones) go in an earlier call. `stamps`, when given, are the rows'
+   * stamps, issued in order by a clock that went on from this one (see `BulkChain` for where that
+   * happens); this clock then moves past them. Returns each row's stamp.
+   */
+  insertRows(rows: BulkRows, at: string, audit: BulkAudit, stamps?: readonly string[]): string[] {
+    const plan = this.plan(rows.table, rows.columns);
+    const { types } = plan;
+    const width = types.length;
+    const values = rows.values;
+    const count = values.length / width;
+    if (!Number.isInteger(count)) throw new Error(`${rows.table} rows take ${width} values each`);
+    if (stamps && stamps.length !== count)
+      throw new Error(`${rows.table} rows take one stamp each`);
+    const bound = new Array<BulkValue>(count * (width + 1));
+    const issued = stamps ? [...stamps] : new Array<string>(count);
+    for (let r = 0, from = 0, to = 0; r < count; r++) {
+      for (let k = 0; k < width; k++) {
+        const value = values[from++]!;
+        if (value !== null && typeof value !== types[k])
+          throw new Error(`${rows.table}.${rows.columns[k]} takes a ${types[k]}`);
+        bound[to++] = value;
+      }
+      bound[to++] = stamps ? issued[r]! : (issued[r] = this.w.clock.now());
+    }
+    if (stamps && count > 0) this.w.clock.receive(issued[count - 1]!);
+    const before = Number(plan.lastRowid.get() ?? 0);
+    runChunked(plan.rows, [at, at], bound, count);
+    if (plan.changes.run(before).changes !== count)
+      throw new Error(`Expected ${count} new ${rows.table} rows to record`);
+    if (audit === 'each row') {
+      const events = this.chain.events(`${rows.table}.insert`, rows.table);
+      for (let r = 0; r < count; r++) {
+        const id = values[r * width + plan.idAt] as string;
+        const subject = plan.subjectAt < 0 ? null : (values[r * width + plan.subjectAt] as string);
+        this.chain.add(events, at, issued[r]!, subject, id, plan.fields);
+      }
+      this.writeEvents(events, at);
+    }
+    return issued;
+  }
+
+  /** Appends events about rows written with `insertRows(..., 'by caller')`, chained in order. */
+  appendEvents(events: readonly BulkEvent[], at: string): void {
+    let start = 0;
+    while (start < events.length) {
+      // A run of events with the same action and target table shares statements.
+      const first = events[start]!;
+      const prepared = this.chain.events(first.action, first.targetTable);
+      let end = start;
+      for (; end < events.length; end++) {
+        const e = events[end]!;
+        if (e.action !== first.action || e.targetTable !== first.targetTable) break;
+        const fields = e.fields && e.fields.length > 0 ? JSON.stringify(e.fields) : null;
+        this.chain.add(prepared, at, e.hlc, e.subjectId, e.targetId, fields);
+      }
+      this.writeEvents(prepared, at);
+      start = end;
+    }
+  }
+
+  /**
+   * Appends events chained elsewhere by a `BulkChain` that went on from this recorder's chain
+   * (about rows written with 'by caller'); refuses them unless they start where it ends.
+   */
+  appendPrepared(events: PreparedEvents, at: string): void {
+    const { values } = events;
+    if (values.length === 0) return;
+    const head = this.chain.head;
+    if (values[0] !== head.seq + 1 || values[6] !== head.hash)
+      throw new Error('The prepared audit events do not continue the chain');
+    this.writeEvents(events, at);
+    this.chain.adopt({
+      seq: values[values.length - EVENT_WIDTH] as number,
+      hash: values[values.length - 1] as string,
+    });
   }
 
   /** Persists the clock; call it inside the transaction, after the last insert. */
   finish(): void {
     this.persistClock.run(this.w.clock.lastIssued);
+    this.chain.release();
   }
 
-  /** The prepared insert for one column list; rows of a table mostly share one or two. */
-  private shape(table: string, columns: string[], recordedColumns: string[]): PreparedShape {
-    let list = this.shapes.get(table);
-    if (!list) {
-      list = [];
-      this.shapes.set(table, list);
+  /** Writes events of one action and target table (written into the statements). */
+  private writeEvents(events: PreparedEvents, at: string): void {
+    const { action, targetTable } = events;
+    const key = `${action}\n${targetTable ?? ''}`;
+    let statements = this.eventStatements.get(key);
+    if (!statements) {
+      statements = chunked(
+        this.sqlite,
+        `INSERT INTO audit_event (seq, id, at, hlc, device_id, actor_id, action, subject_id,
+           target_table, target_id, fields, reason, prev_hash, hash)
+         SELECT column1, column2, ?, column3, ${quoteText(this.w.deviceId)},
+           ${quoteText(this.w.actorId)}, ${quoteText(action)}, column4, ${quoteText(targetTable)},
+           column5, column6, NULL, column7, column8
+         FROM `,
+        EVENT_WIDTH,
+      );
+      this.eventStatements.set(key, statements);
     }
-    for (const candidate of list) {
-      const known = candidate.columns;
-      if (known.length !== columns.length) continue;
-      let same = true;
-      for (let i = 0; i < known.length && same; i++) same = known[i] === columns[i];
-      if (same) return candidate;
-    }
-    const created: PreparedShape = {
-      columns,
-      insert: this.sqlite.prepare(
-        `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')})
-         VALUES (${columns.map(() => '?').join(', ')})`,
+    runChunked(statements, [at], events.values, events.values.length / EVENT_WIDTH);
+    for (const [seq, hash] of events.checkpoints) this.appendAuditCheckpoint.run(seq, hash, at);
+  }
+
+  private plan(table: ReplicatedTable, columns: readonly string[]): RowsPlan {
+    const key = `${table}\n${columns.join(',')}`;
+    const known = this.plans.get(key);
+    if (known) return known;
+    const s = spec(table);
+    const local = s.local ?? [];
+    if (
+      new Set(columns).size !== columns.length ||
+      !columns.includes('id') ||
+      columns.some((c) => c !== 'id' && !s.columns.includes(c) && !local.includes(c))
+    )
+      throw new Error(`${table} rows take an id and recorded or local columns, each once`);
+    const declared = new Map(
+      (
+        this.sqlite.prepare('SELECT name, type FROM pragma_table_info(?)').all(table) as Array<{
+          name: string;
+          type: string;
+        }>
+      ).map((c) => [c.name, c.type.toUpperCase()]),
+    );
+    const types = columns.map((c): 'string' | 'number' => {
+      const type = declared.get(c);
+      if (type === 'TEXT') return 'string';
+      if (type === 'INTEGER' || type === 'REAL') return 'number';
+      throw new Error(`${table}.${c} has no declared type to check values against`);
+    });
+    const recorded = s.columns.filter((c) => columns.includes(c));
+    const subject = subjectColumn(s);
+    if (subject === undefined || (subject !== null && !columns.includes(subject)))
+      throw new Error(`${table} rows cannot be recorded in bulk without their subject`);
+    const names = [...columns, 'hlc'];
+    const { actorId, deviceId } = this.w;
+    const plan: RowsPlan = {
+      types,
+      idAt: columns.indexOf('id'),
+      subjectAt: subject === null ? -1 : columns.indexOf(subject),
+      fields: recorded.length > 0 ? JSON.stringify(recorded) : null,
+      rows: chunked(
+        this.sqlite,
+        `INSERT INTO ${quoteName(table)}
+           (${[...names, 'created_at', 'updated_at', 'deleted'].map(quoteName).join(', ')})
+         SELECT ${names.map((_, i) => `column${i + 1}`).join(', ')}, ?, ?, 0 FROM `,
+        names.length,
       ),
-      columnsJson: JSON.stringify(recordedColumns),
+      changes: this.sqlite.prepare(
+        `INSERT INTO change_log (hlc, author_id, device_id, table_name, row_id, subject_id,
+           operation, columns, payload, recorded_at)
+         SELECT hlc, ${quoteText(actorId)}, ${quoteText(deviceId)}, ${quoteText(table)}, id,
+           ${subject === null ? 'NULL' : quoteName(subject)}, 'insert',
+           ${quoteText(JSON.stringify(recorded))},
+           json_object(${recorded.map((c) => `${quoteText(c)}, ${quoteName(c)}`).join(', ')}),
+           created_at
+         FROM ${quoteName(table)} WHERE rowid > ? ORDER BY rowid`,
+      ),
+      lastRowid: this.sqlite.prepare(`SELECT max(rowid) FROM ${quoteName(table)}`).pluck(),
     };
-    list.push(created);
-    return created;
+    this.plans.set(key, plan);
+    return plan;
   }
+}
 
-  /** The event `appendChange` appends through `appendAudit`, chained the same way. */
-  private audit(
-    table: string,
-    rowId: string,
-    subject: string | null,
-    fields: string | null,
-    at: string,
-  ): void {
-    const event: AuditEventFields = {
-      id: this.newId(),
-      at,
-      hlc: this.w.clock.lastIssued,
-      device_id: this.w.deviceId,
-      actor_id: this.w.actorId,
-      action: `${table}.insert`,
-      subject_id: subject,
-      target_table: table,
-      target_id: rowId,
-      fields,
-      reason: null,
-    };
-    const prev = this.auditHash;
-    const hash = this.sodium.crypto_generichash(
-      32,
-      `${prev}\n${canonicalEvent(event)}`,
-      null,
-      'hex',
-    );
-    const seq = this.auditSeq + 1;
-    this.appendAuditEvent.run(
-      seq,
-      event.id,
-      event.at,
-      event.hlc,
-      event.device_id,
-      event.actor_id,
-      event.action,
-      event.subject_id,
-      event.target_table,
-      event.target_id,
-      event.fields,
-      event.reason,
-      prev,
-      hash,
-    );
-    if (seq % CHECKPOINT_EVERY === 0) this.appendAuditCheckpoint.run(seq, hash, at);
-    this.auditSeq = seq;
-    this.auditHash = hash;
+/**
+ * `canonicalEvent` for many events that share their writer, action and target table: what they
+ * share is encoded once. Used only if it encodes a probe event exactly as `canonicalEvent` does,
+ * so a change to the canonical form cannot fork the chain.
+ */
+function canonicalOf(
+  w: Pick<Writer, 'deviceId' | 'actorId'>,
+  action: string,
+  targetTable: string | null,
+): (e: AuditEventFields) => string {
+  const j = JSON.stringify;
+  const writer = `,${j(w.deviceId)},${j(w.actorId)},${j(action)},`;
+  const table = `,${j(targetTable)},`;
+  const encode = (e: AuditEventFields) =>
+    `[${j(e.id)},${j(e.at)},${j(e.hlc)}${writer}${j(e.subject_id)}${table}${j(e.target_id)},` +
+    `${j(e.fields)},null]`;
+  const probe: AuditEventFields = {
+    id: 'id "1"',
+    at: 'at\u0001',
+    hlc: 'hlc\\',
+    device_id: w.deviceId,
+    actor_id: w.actorId,
+    action,
+    subject_id: null,
+    target_table: targetTable,
+    target_id: 'target \u2028',
+    fields: '["a"]',
+    reason: null,
+  };
+  return encode(probe) === canonicalEvent(probe) ? encode : canonicalEvent;
+}
+
+/**
+ * The column holding a row's subject as `TableSpec.subject` finds it (`id` for a patient,
+ * `patient_id` for their records, null for rows about no patient), asked once with a probe row;
+ * undefined when it is worked out some other way.
+ */
+function subjectColumn(s: TableSpec): 'id' | 'patient_id' | null | undefined {
+  const probe = { id: '\u0000id', patient_id: '\u0000patient_id' };
+  const answer = s.subject(probe);
+  if (answer === probe.id) return 'id';
+  if (answer === probe.patient_id) return 'patient_id';
+  return answer === null ? null : undefined;
+}
+
+function chunked(sqlite: SqliteDatabase, head: string, width: number): Chunked {
+  const tuple = `(${Array<string>(width).fill('?').join(', ')})`;
+  return {
+    many: sqlite.prepare(
+      `${head}(VALUES ${Array<string>(ROWS_PER_STATEMENT).fill(tuple).join(',\n')})`,
+    ),
+    one: sqlite.prepare(`${head}(VALUES ${tuple})`),
+    width,
+  };
+}
+
+/**
+ * Runs `count` rows of `values` through the multi-row statement, ROWS_PER_STATEMENT at a time,
+ * then the rest one by one; `shared` is bound first in every call. Values go as arguments rather
+ * than an array: the driver reads those faster.
+ */
+function runChunked(
+  statements: Chunked,
+  shared: readonly BulkValue[],
+  values: readonly BulkValue[],
+  count: number,
+): void {
+  const { width, many, one } = statements;
+  let done = 0;
+  if (count >= ROWS_PER_STATEMENT) {
+    const size = ROWS_PER_STATEMENT * width;
+    const args = new Array<BulkValue>(shared.length + size);
+    for (let k = 0; k < shared.length; k++) args[k] = shared[k]!;
+    for (; done + ROWS_PER_STATEMENT <= count; done += ROWS_PER_STATEMENT) {
+      const from = done * width;
+      for (let k = 0; k < size; k++) args[shared.length + k] = values[from + k]!;
+      many.run(...args);
+    }
   }
+  for (; done < count; done++)
+    one.run(...shared, ...values.slice(done * width, (done + 1) * width));
 }

@@ -1,6 +1,8 @@
-import { sql } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3-multiple-ciphers';
+import { CompiledQuery, sql } from 'kysely';
 import { ageOn, todayIn } from '../../../shared/dates';
 import { AppError, type FieldIssue } from '../../../shared/errors';
+import type { HybridLogicalClock } from '../../../shared/hlc';
 import type {
   AlertKind,
   DuplicateCandidate,
@@ -19,13 +21,21 @@ import {
   deleteRecord,
   insertRecord,
   updateRecord,
+  type BulkChain,
   type BulkRecorder,
+  type BulkValue,
+  type PreparedEvents,
   type ReplicatedTable,
 } from '../db/changes';
 import type { Executor, Tx } from '../db/kysely';
 import type { SqliteDatabase } from '../db/store';
 import { notFound } from '../errors';
 import type { ServiceContext } from './context';
+import type { PatientRow } from '../db/tables/patient';
+import type { PatientAlertRow } from '../db/tables/patient-alert';
+import type { PatientDocumentRow } from '../db/tables/patient-document';
+import type { PatientInsuranceRow } from '../db/tables/patient-insurance';
+import type { PatientPhoneRow } from '../db/tables/patient-phone';
 import { toPatient, toSummary, type SummaryRow } from './patient-mapping';
 
 const SUMMARY_COLUMNS = [
@@ -45,51 +55,77 @@ const nameKey = (family: string, given: string, fold: (s: string) => string = fo
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-async function loadPatient(db: Executor, ctx: ServiceContext, id: string): Promise<Patient> {
-  const patient = await db
-    .selectFrom('patient')
-    .selectAll()
-    .where('id', '=', id)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
+type Statement = BetterSqlite3.Statement<unknown[]>;
+
+/** Runs one read statement (SQL text with `?` parameters) and returns its rows. */
+type ReadRows = <R>(text: string, params: readonly unknown[]) => Promise<R[]>;
+
+/** Per connection, the statements of the texts below: a fixed set, prepared on first use. */
+const preparedReads = new WeakMap<SqliteDatabase, Map<string, Statement>>();
+
+function preparedRead(sqlite: SqliteDatabase, text: string): Statement {
+  let cache = preparedReads.get(sqlite);
+  if (!cache) {
+    cache = new Map();
+    preparedReads.set(sqlite, cache);
+  }
+  let statement = cache.get(text);
+  if (!statement) {
+    statement = sqlite.prepare(text);
+    cache.set(text, statement);
+  }
+  return statement;
+}
+
+/** Runs the statements through Kysely: inside `db`'s transaction when `db` is one. */
+function kyselyRows(db: Executor): ReadRows {
+  return async <R>(text: string, params: readonly unknown[]) =>
+    (await db.executeQuery<R>(CompiledQuery.raw(text, [...params]))).rows;
+}
+
+/**
+ * Runs a read of a few statements. Type-ahead sends one per keystroke and a record opens in one
+ * click; building, compiling and preparing each statement through Kysely cost more than running
+ * it. With the raw handle (Core's contexts have it) the statements are prepared once per
+ * connection and run under Kysely's connection lock, so none of them runs inside a transaction
+ * another command has open; without it the same SQL goes through Kysely.
+ */
+async function reading<T>(ctx: ServiceContext, read: (rows: ReadRows) => Promise<T>): Promise<T> {
+  const sqlite = ctx.sqlite;
+  if (!sqlite) return read(kyselyRows(ctx.db));
+  return ctx.db
+    .connection()
+    .execute(() =>
+      read(
+        async <R>(text: string, params: readonly unknown[]) =>
+          preparedRead(sqlite, text).all(...params) as R[],
+      ),
+    );
+}
+
+const PATIENT_BY_ID = 'SELECT * FROM patient WHERE id = ? AND deleted = 0';
+const PHONES_OF =
+  'SELECT * FROM patient_phone WHERE patient_id = ? AND deleted = 0 ORDER BY created_at';
+const DOCUMENTS_OF =
+  'SELECT * FROM patient_document WHERE patient_id = ? AND deleted = 0 ORDER BY created_at';
+const INSURANCE_OF =
+  'SELECT * FROM patient_insurance WHERE patient_id = ? AND deleted = 0 ORDER BY created_at';
+const ALERTS_OF =
+  'SELECT * FROM patient_alert WHERE patient_id = ? AND deleted = 0 ORDER BY created_at';
+const GUARDIAN_NAMES = 'SELECT given_names, family_name FROM patient WHERE id = ?';
+
+async function readPatient(rows: ReadRows, ctx: ServiceContext, id: string): Promise<Patient> {
+  const [patient] = await rows<PatientRow>(PATIENT_BY_ID, [id]);
   if (!patient) throw notFound('The patient');
-  const [phones, documents, insurance, alerts, guardian] = await Promise.all([
-    db
-      .selectFrom('patient_phone')
-      .selectAll()
-      .where('patient_id', '=', id)
-      .where('deleted', '=', 0)
-      .orderBy('created_at')
-      .execute(),
-    db
-      .selectFrom('patient_document')
-      .selectAll()
-      .where('patient_id', '=', id)
-      .where('deleted', '=', 0)
-      .orderBy('created_at')
-      .execute(),
-    db
-      .selectFrom('patient_insurance')
-      .selectAll()
-      .where('patient_id', '=', id)
-      .where('deleted', '=', 0)
-      .orderBy('created_at')
-      .execute(),
-    db
-      .selectFrom('patient_alert')
-      .selectAll()
-      .where('patient_id', '=', id)
-      .where('deleted', '=', 0)
-      .orderBy('created_at')
-      .execute(),
-    patient.guardian_patient_id
-      ? db
-          .selectFrom('patient')
-          .select(['given_names', 'family_name'])
-          .where('id', '=', patient.guardian_patient_id)
-          .executeTakeFirst()
-      : Promise.resolve(undefined),
-  ]);
+  const phones = await rows<PatientPhoneRow>(PHONES_OF, [id]);
+  const documents = await rows<PatientDocumentRow>(DOCUMENTS_OF, [id]);
+  const insurance = await rows<PatientInsuranceRow>(INSURANCE_OF, [id]);
+  const alerts = await rows<PatientAlertRow>(ALERTS_OF, [id]);
+  const [guardian] = patient.guardian_patient_id
+    ? await rows<{ given_names: string; family_name: string }>(GUARDIAN_NAMES, [
+        patient.guardian_patient_id,
+      ])
+    : [];
   return toPatient(
     {
       patient,
@@ -104,42 +140,47 @@ async function loadPatient(db: Executor, ctx: ServiceContext, id: string): Promi
   );
 }
 
-export function getPatient(ctx: ServiceContext, id: string): Promise<Patient> {
-  return loadPatient(ctx.db, ctx, id);
+/** Inside a write's transaction (`db` is then the transaction). */
+function loadPatient(db: Executor, ctx: ServiceContext, id: string): Promise<Patient> {
+  return readPatient(kyselyRows(db), ctx, id);
 }
 
-/** Summaries for a set of ids, with preferred phone and alert kinds, in name order. */
-async function summaries(db: Executor, rows: SummaryRow[]): Promise<PatientSummary[]> {
-  if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  const [phones, alerts] = await Promise.all([
-    db
-      .selectFrom('patient_phone')
-      .select(['patient_id', 'e164', 'preferred'])
-      .where('patient_id', 'in', ids)
-      .where('deleted', '=', 0)
-      .orderBy('preferred', 'desc')
-      .execute(),
-    db
-      .selectFrom('patient_alert')
-      .select(['patient_id', 'kind'])
-      .where('patient_id', 'in', ids)
-      .where('deleted', '=', 0)
-      .execute(),
-  ]);
+export function getPatient(ctx: ServiceContext, id: string): Promise<Patient> {
+  return reading(ctx, (rows) => readPatient(rows, ctx, id));
+}
+
+const byName = (a: SummaryRow, b: SummaryRow) =>
+  a.name_key < b.name_key ? -1 : a.name_key > b.name_key ? 1 : a.id < b.id ? -1 : 1;
+
+// The preferred phone first; among equals, the first in the record's order (as `getPatient` lists
+// them). Ids go in as one JSON array, so each statement has a single text whatever the count.
+const PREFERRED_PHONES_OF = `SELECT patient_id, e164 FROM patient_phone
+  WHERE patient_id IN (SELECT value FROM json_each(?)) AND deleted = 0
+  ORDER BY preferred DESC, created_at, rowid`;
+const ALERT_KINDS_OF = `SELECT DISTINCT patient_id, kind FROM patient_alert
+  WHERE patient_id IN (SELECT value FROM json_each(?)) AND deleted = 0`;
+
+/** Summaries for a set of rows, with preferred phone and alert kinds, in name order. */
+async function summaries(rows: ReadRows, list: readonly SummaryRow[]): Promise<PatientSummary[]> {
+  if (list.length === 0) return [];
+  const ids = JSON.stringify(list.map((r) => r.id));
+  const phones = await rows<{ patient_id: string; e164: string }>(PREFERRED_PHONES_OF, [ids]);
+  const alerts = await rows<{ patient_id: string; kind: AlertKind }>(ALERT_KINDS_OF, [ids]);
   const phoneBy = new Map<string, string>();
   for (const p of phones) if (!phoneBy.has(p.patient_id)) phoneBy.set(p.patient_id, p.e164);
-  const alertsBy = new Map<string, Set<AlertKind>>();
+  const alertsBy = new Map<string, AlertKind[]>();
   for (const a of alerts) {
-    const set = alertsBy.get(a.patient_id) ?? new Set<AlertKind>();
-    set.add(a.kind as AlertKind);
-    alertsBy.set(a.patient_id, set);
+    const kinds = alertsBy.get(a.patient_id);
+    if (kinds) kinds.push(a.kind);
+    else alertsBy.set(a.patient_id, [a.kind]);
   }
-  return [...rows]
-    .sort((a, b) =>
-      a.name_key < b.name_key ? -1 : a.name_key > b.name_key ? 1 : a.id < b.id ? -1 : 1,
-    )
-    .map((r) => toSummary(r, phoneBy.get(r.id) ?? null, [...(alertsBy.get(r.id) ?? [])].sort()));
+  return [...list]
+    .sort(byName)
+    .map((r) => toSummary(r, phoneBy.get(r.id) ?? null, (alertsBy.get(r.id) ?? []).sort()));
+}
+
+function summariesOf(ctx: ServiceContext, list: readonly SummaryRow[]): Promise<PatientSummary[]> {
+  return list.length === 0 ? Promise.resolve([]) : reading(ctx, (rows) => summaries(rows, list));
 }
 
 async function rowsByIds(db: Executor, ids: string[]): Promise<SummaryRow[]> {
@@ -154,10 +195,22 @@ async function rowsByIds(db: Executor, ids: string[]): Promise<SummaryRow[]> {
     .execute();
 }
 
+const SUMMARY_SELECT = SUMMARY_COLUMNS.map((c) => `p.${c}`).join(', ');
+const BY_CHART_NUMBER = `SELECT ${SUMMARY_SELECT} FROM patient p
+  WHERE p.chart_number = ? COLLATE NOCASE AND p.deleted = 0`;
+const BY_BIRTH_DATE = `SELECT ${SUMMARY_SELECT} FROM patient p
+  WHERE p.date_of_birth = ? AND p.deleted = 0 ORDER BY p.name_key LIMIT ?`;
+// One statement from index hit to patient row (deleted patients have no search row).
+const BY_SEARCH_INDEX = `SELECT ${SUMMARY_SELECT} FROM patient_search s
+  JOIN patient_search_key k ON k.key = s.rowid
+  JOIN patient p ON p.id = k.patient_id
+  WHERE patient_search MATCH ? AND +p.deleted = 0 LIMIT ?`;
+
 /**
  * Type-ahead. Name tokens match as prefixes in any order (folded like the FTS5 tokenizer); digits
  * match phones in any format and chart numbers; a typed date matches dates of birth. The FTS query
- * stops at `limit + 1` matches, so a one-letter query costs no more than a full name.
+ * stops at `limit + 1` matches, so a one-letter query costs no more than a full name; only the
+ * `limit` shown get their phone and alert badges.
  */
 export async function searchPatients(
   ctx: ServiceContext,
@@ -165,53 +218,25 @@ export async function searchPatients(
   limit: number,
 ): Promise<PatientSearchResult> {
   const q = parsePatientQuery(query, ctx.clinic.locale);
-  const db = ctx.db;
-  const found = new Map<string, SummaryRow>();
-  const take = limit + 1;
-  const add = (rows: SummaryRow[]) => {
-    for (const r of rows) if (found.size < take && !found.has(r.id)) found.set(r.id, r);
-  };
-
   if (q.kind === 'empty') return { items: [], more: false };
-  if (q.chart) {
-    add(
-      await db
-        .selectFrom('patient')
-        .select(SUMMARY_COLUMNS)
-        .where(sql<boolean>`chart_number = ${q.chart} COLLATE NOCASE`)
-        .where('deleted', '=', 0)
-        .execute(),
-    );
-  }
-  if (q.kind === 'date') {
-    add(
-      await db
-        .selectFrom('patient')
-        .select(SUMMARY_COLUMNS)
-        .where('date_of_birth', '=', q.date)
-        .where('deleted', '=', 0)
-        .orderBy('name_key')
-        .limit(take)
-        .execute(),
-    );
-  }
-  if (q.kind === 'phone' || (q.kind === 'name' && q.tokens.length > 0)) {
-    const match =
-      q.kind === 'phone'
-        ? `phones : "${q.digits}"*`
-        : q.tokens.map((t) => `names : "${t}"*`).join(' AND ');
-    // One statement from index hit to patient row (deleted patients have no search row).
-    const hits = await sql<SummaryRow>`
-      SELECT ${sql.join(SUMMARY_COLUMNS.map((c) => sql.ref(`p.${c}`)))}
-      FROM patient_search s
-      JOIN patient_search_key k ON k.key = s.rowid
-      JOIN patient p ON p.id = k.patient_id
-      WHERE patient_search MATCH ${match} AND +p.deleted = 0 LIMIT ${take}`.execute(db);
-    add(hits.rows);
-  }
-  const rows = [...found.values()];
-  const items = await summaries(db, rows);
-  return { items: items.slice(0, limit), more: rows.length > limit };
+  const take = limit + 1;
+  return reading(ctx, async (rows) => {
+    const found = new Map<string, SummaryRow>();
+    const add = (list: SummaryRow[]) => {
+      for (const r of list) if (found.size < take && !found.has(r.id)) found.set(r.id, r);
+    };
+    if (q.chart) add(await rows<SummaryRow>(BY_CHART_NUMBER, [q.chart]));
+    if (q.kind === 'date') add(await rows<SummaryRow>(BY_BIRTH_DATE, [q.date, take]));
+    if (q.kind === 'phone' || (q.kind === 'name' && q.tokens.length > 0)) {
+      const match =
+        q.kind === 'phone'
+          ? `phones : "${q.digits}"*`
+          : q.tokens.map((t) => `names : "${t}"*`).join(' AND ');
+      add(await rows<SummaryRow>(BY_SEARCH_INDEX, [match, take]));
+    }
+    const hits = [...found.values()].sort(byName);
+    return { items: await summaries(rows, hits.slice(0, limit)), more: hits.length > limit };
+  });
 }
 
 /** A page of the patient list in name order, for the virtualised list. */
@@ -233,7 +258,7 @@ export async function listPatients(
       .offset(offset)
       .execute(),
   ]);
-  return { total: Number(total), offset, items: await summaries(ctx.db, rows) };
+  return { total: Number(total), offset, items: await summariesOf(ctx, rows) };
 }
 
 export async function findDuplicates(
@@ -288,7 +313,7 @@ export async function findDuplicates(
     for (const r of rows) note(r.id, 'email');
   }
   const ids = [...reasons.keys()].slice(0, 20);
-  const items = await summaries(db, await rowsByIds(db, ids));
+  const items = await summariesOf(ctx, await rowsByIds(db, ids));
   return items.map((patient) => ({
     patient,
     reasons: [...(reasons.get(patient.id) ?? [])].sort(),
@@ -667,7 +692,9 @@ export interface NewPatientRecord {
 
 /**
  * The bulk path of `createPatient`, for seeding and imports: the same rows, change records and
- * search rows, through prepared statements. Synchronous; run it inside a transaction the caller
+ * search rows, through prepared statements. Each patient's import is audited by one
+ * `patient.import` event naming the kinds of records written (see docs/security-model.md), where
+ * `createPatient` writes one event per row. Synchronous; run it inside a transaction the caller
  * holds on `sqlite` (the handle behind `recorder`) and call `recorder.finish()` in it. Chart
  * numbers continue the clinic's sequence. Callers validate the data first (the seed generator is
  * tested against the same schema and rules); duplicates are not looked for.
@@ -678,86 +705,273 @@ export function insertPatientsBulk(
   items: readonly NewPatientRecord[],
   at: string,
 ): void {
-  const chartTaken = sqlite
-    .prepare('SELECT 1 FROM patient WHERE chart_number = ? COLLATE NOCASE')
-    .pluck();
-  const nextChart = sqlite
-    .prepare(`SELECT value FROM meta WHERE key = 'next_chart_number'`)
-    .pluck();
-  const saveNextChart = sqlite.prepare(
-    `INSERT INTO meta (key, value) VALUES ('next_chart_number', ?)
-     ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-  );
-  const addSearchKey = sqlite.prepare('INSERT INTO patient_search_key (patient_id) VALUES (?)');
-  const addSearchRow = sqlite.prepare(
-    'INSERT INTO patient_search (rowid, names, phones) VALUES (?, ?, ?)',
-  );
-  let chart = Number((nextChart.get() as string | undefined) ?? 1001);
-  let allocated = false;
+  const chain = recorder.chain.fork();
+  try {
+    const rows = patientRows(items, recorder.newId);
+    writePatientRows(sqlite, recorder, stampPatientRows(rows, recorder.clock, chain, at));
+  } finally {
+    chain.release();
+  }
+}
+
+/** The tables of a patient's own records, written after the patient row, in this order. */
+const RECORD_TABLES = [
+  'patient_phone',
+  'patient_document',
+  'patient_insurance',
+  'patient_alert',
+] as const;
+type RecordTable = (typeof RECORD_TABLES)[number];
+
+/**
+ * New patients as the rows `insertPatientsBulk` writes, worked out before anything is read from
+ * or written to the store (chart numbers and stamps come then), so that it can be done on another
+ * thread: plain data, which can be posted between threads.
+ */
+export interface PatientRows {
+  count: number;
+  /** Each table's columns after `id` (and after `patient_id` for a patient's records). */
+  columns: Record<'patient' | RecordTable, string[]>;
+  /** Per patient: `id`, the chart number it came with (or null), then `columns.patient`. */
+  patients: BulkValue[];
+  /** Per record: `id`, `patient_id`, then the table's columns. */
+  records: Record<RecordTable, BulkValue[]>;
+  /** Per record, the index of its patient. */
+  owners: Record<RecordTable, number[]>;
+  /** Each patient's search row: folded name tokens, and the digit keys of their phones. */
+  searchNames: string[];
+  searchPhones: string[];
+}
+
+const recordTables = <T>(make: () => T): Record<RecordTable, T> => ({
+  patient_phone: make(),
+  patient_document: make(),
+  patient_insurance: make(),
+  patient_alert: make(),
+});
+
+/** `insertPatientsBulk`'s rows for `items`; `newId` makes the records' ids. */
+export function patientRows(items: readonly NewPatientRecord[], newId: () => string): PatientRows {
   const fold = memoise(foldText);
   const tokens = memoise(tokenize);
-  for (const item of items) {
+  const rows: PatientRows = {
+    count: items.length,
+    columns: { patient: [], ...recordTables<string[]>(() => []) },
+    patients: [],
+    records: recordTables<BulkValue[]>(() => []),
+    owners: recordTables<number[]>(() => []),
+    searchNames: new Array<string>(items.length),
+    searchPhones: new Array<string>(items.length),
+  };
+  const add = (table: RecordTable, owner: number, patientId: string, values: Columns) => {
+    if (rows.columns[table].length === 0) rows.columns[table] = Object.keys(values);
+    const out = rows.records[table];
+    out.push(newId(), patientId);
+    for (const name of rows.columns[table]) out.push(values[name]!);
+    rows.owners[table].push(owner);
+  };
+  items.forEach((item, n) => {
     const d = item.data;
     if (item.phonesE164.length !== d.phones.length)
       throw new Error('Each phone needs its E.164 form');
-    let chartNumber = d.chartNumber;
-    if (chartNumber) {
-      if (chartTaken.get(chartNumber))
-        throw new AppError('CONFLICT', 'This chart number is already in use.', [
-          { path: 'chartNumber', message: 'Already in use' },
-        ]);
-    } else {
-      while (chartTaken.get(String(chart))) chart += 1;
-      chartNumber = String(chart);
-      chart += 1;
-      allocated = true;
-    }
+    // The column mappers of the one-by-one path give the columns and their values.
     const columns = patientColumns(d, fold);
-    recorder.insert(
-      'patient',
-      {
-        ...columns,
-        id: item.id,
-        chart_number: chartNumber,
-        emergency_phone: item.emergencyPhone,
-        guardian_phone: item.guardianPhone,
-      },
-      at,
-    );
+    columns.emergency_phone = item.emergencyPhone;
+    columns.guardian_phone = item.guardianPhone;
+    if (rows.columns.patient.length === 0) rows.columns.patient = Object.keys(columns);
+    rows.patients.push(item.id, d.chartNumber ?? null);
+    for (const name of rows.columns.patient) rows.patients.push(columns[name]!);
     const hasPreferred = d.phones.some((p) => p.preferred);
-    d.phones.forEach((p, i) => {
-      const values = phoneColumns(p, i, item.phonesE164[i]!, hasPreferred);
-      recorder.insert('patient_phone', { ...values, patient_id: item.id }, at);
-    });
-    for (const doc of d.documents)
-      recorder.insert('patient_document', { ...documentColumns(doc), patient_id: item.id }, at);
+    d.phones.forEach((p, i) =>
+      add('patient_phone', n, item.id, phoneColumns(p, i, item.phonesE164[i]!, hasPreferred)),
+    );
+    for (const doc of d.documents) add('patient_document', n, item.id, documentColumns(doc));
     for (const policy of d.insurance)
-      recorder.insert(
-        'patient_insurance',
-        { ...insuranceColumns(policy), patient_id: item.id },
-        at,
-      );
-    for (const alert of d.alerts)
-      recorder.insert('patient_alert', { ...alertColumns(alert), patient_id: item.id }, at);
-    const key = addSearchKey.run(item.id).lastInsertRowid;
-    const phoneKeys = item.phonesE164
+      add('patient_insurance', n, item.id, insuranceColumns(policy));
+    for (const alert of d.alerts) add('patient_alert', n, item.id, alertColumns(alert));
+    rows.searchNames[n] = searchNames(
+      {
+        given_names: d.givenNames,
+        family_name: d.familyName,
+        patronymic: d.patronymic,
+        preferred_name: d.preferredName,
+      },
+      tokens,
+    );
+    rows.searchPhones[n] = item.phonesE164
       .flatMap((e164, i) => item.phoneSearchKeys?.[i] ?? phoneSearchKeys(e164))
       .join(' ');
-    addSearchRow.run(
-      key,
-      searchNames(
-        {
-          given_names: d.givenNames,
-          family_name: d.familyName,
-          patronymic: d.patronymic,
-          preferred_name: d.preferredName,
-        },
-        tokens,
-      ),
-      phoneKeys,
+  });
+  return rows;
+}
+
+/** `PatientRows` with their stamps and audit events, ready to write (see `stampPatientRows`). */
+export interface StampedPatientRows {
+  rows: PatientRows;
+  /** When they are written: the rows' created_at, the events' at. */
+  at: string;
+  /** Each table's rows' stamps, in the order of `rows`. */
+  stamps: Record<'patient' | RecordTable, string[]>;
+  /** One `patient.import` event per patient. */
+  events: PreparedEvents;
+}
+
+/**
+ * Stamps the rows in the order they are written (the patients, then each kind of record) and
+ * chains one `patient.import` event per patient, naming the kinds of records written (see
+ * docs/security-model.md), with the latest of its stamps. Touches no store: `clock` and `chain`
+ * go on from the store's (see `BulkRecorder.insertRows` and `appendPrepared`).
+ */
+export function stampPatientRows(
+  rows: PatientRows,
+  clock: HybridLogicalClock,
+  chain: BulkChain,
+  at: string,
+): StampedPatientRows {
+  const count = rows.count;
+  const patients = Array.from({ length: count }, () => clock.now());
+  const stamps = { patient: patients, ...recordTables<string[]>(() => []) };
+  const latest = [...patients];
+  const written = patients.map((): string[] => ['patient']);
+  for (const table of RECORD_TABLES) {
+    stamps[table] = rows.owners[table].map((owner) => {
+      const stamp = clock.now();
+      latest[owner] = stamp;
+      const tables = written[owner]!;
+      if (tables[tables.length - 1] !== table) tables.push(table);
+      return stamp;
+    });
+  }
+  const events = chain.events('patient.import', 'patient');
+  const width = rows.columns.patient.length + 2;
+  for (let n = 0; n < count; n++) {
+    const id = rows.patients[n * width] as string;
+    chain.add(events, at, latest[n]!, id, id, JSON.stringify(written[n]));
+  }
+  return { rows, at, stamps, events };
+}
+
+/**
+ * Writes stamped patient rows (the second half of `insertPatientsBulk`): chart numbers (filled
+ * into the patients' rows), each table's rows with their change records, the import events,
+ * search rows.
+ */
+export function writePatientRows(
+  sqlite: SqliteDatabase,
+  recorder: BulkRecorder,
+  { rows, at, stamps, events }: StampedPatientRows,
+): void {
+  const count = rows.count;
+  if (count === 0) return;
+  const width = rows.columns.patient.length + 2;
+  const given = new Array<string | null>(count);
+  for (let n = 0; n < count; n++) given[n] = rows.patients[n * width + 1] as string | null;
+  const charts = chartNumbers(sqlite, given);
+  for (let n = 0; n < count; n++) rows.patients[n * width + 1] = charts[n]!;
+
+  const lastPatient = Number(sqlite.prepare('SELECT max(rowid) FROM patient').pluck().get() ?? 0);
+  recorder.insertRows(
+    {
+      table: 'patient',
+      columns: ['id', 'chart_number', ...rows.columns.patient],
+      values: rows.patients,
+    },
+    at,
+    'by caller',
+    stamps.patient,
+  );
+  for (const table of RECORD_TABLES) {
+    if (rows.owners[table].length === 0) continue;
+    recorder.insertRows(
+      {
+        table,
+        columns: ['id', 'patient_id', ...rows.columns[table]],
+        values: rows.records[table],
+      },
+      at,
+      'by caller',
+      stamps[table],
     );
   }
-  if (allocated) saveNextChart.run(String(chart));
+  recorder.appendPrepared(events, at);
+
+  // Search rows last: a statement that needs a statement journal (a multi-row insert, or one
+  // firing triggers) makes FTS5 write out what it holds in memory, so search rows interleaved
+  // with the others would each become a tiny index segment, merged over and over.
+  const firstKey =
+    Number(sqlite.prepare('SELECT max(key) FROM patient_search_key').pluck().get() ?? 0) + 1;
+  // The patients just written are the rows after `lastPatient`, in the order of `rows`.
+  const keyed = sqlite
+    .prepare(
+      `INSERT INTO patient_search_key (key, patient_id)
+       SELECT ? + rowid - ?, id FROM patient WHERE rowid > ? ORDER BY rowid`,
+    )
+    .run(firstKey - 1, lastPatient, lastPatient);
+  if (keyed.changes !== count) throw new Error(`Expected ${count} new patients to index`);
+  // One row a statement: these need no statement journal.
+  const addSearchRow = sqlite.prepare(
+    'INSERT INTO patient_search (rowid, names, phones) VALUES (?, ?, ?)',
+  );
+  for (let i = 0; i < count; i++)
+    addSearchRow.run(firstKey + i, rows.searchNames[i]!, rows.searchPhones[i]!);
+}
+
+/**
+ * Each patient's chart number: the one given, refused if in use, or the next free ones of the
+ * clinic's sequence (skipping numbers taken by hand), which then moves on.
+ */
+function chartNumbers(sqlite: SqliteDatabase, given: ReadonlyArray<string | null>): string[] {
+  const own = given.filter((c): c is string => c !== null);
+  const chosen = new Set(own.map((c) => c.toLowerCase()));
+  const clash = sqlite
+    .prepare('SELECT 1 FROM patient WHERE chart_number = ? COLLATE NOCASE')
+    .pluck();
+  if (chosen.size !== own.length || own.some((c) => clash.get(c)))
+    throw new AppError('CONFLICT', 'This chart number is already in use.', [
+      { path: 'chartNumber', message: 'Already in use' },
+    ]);
+  // Numbers of one length are in the same order as text, so the taken ones of a stretch of the
+  // sequence are one range of the chart number index per length.
+  const inRange = sqlite
+    .prepare(
+      `SELECT lower(chart_number) FROM patient
+       WHERE chart_number COLLATE NOCASE BETWEEN ? AND ? AND length(chart_number) = ?`,
+    )
+    .pluck();
+  const takenBetween = (from: number, to: number): Set<string> => {
+    const taken = new Set<string>();
+    for (let length = String(from).length; length <= String(to).length; length++) {
+      const low = Math.max(from, 10 ** (length - 1));
+      const high = Math.min(to, 10 ** length - 1);
+      for (const chart of inRange.all(String(low), String(high), length) as string[])
+        taken.add(chart);
+    }
+    return taken;
+  };
+  const needed = given.length - own.length;
+  const saved = sqlite
+    .prepare(`SELECT value FROM meta WHERE key = 'next_chart_number'`)
+    .pluck()
+    .get() as string | undefined;
+  let next = Number(saved ?? 1001);
+  const free: string[] = [];
+  while (free.length < needed) {
+    const last = next + (needed - free.length) - 1;
+    const taken = takenBetween(next, last);
+    for (; next <= last; next++) {
+      const chart = String(next);
+      if (!taken.has(chart) && !chosen.has(chart)) free.push(chart);
+    }
+  }
+  if (needed > 0)
+    sqlite
+      .prepare(
+        `INSERT INTO meta (key, value) VALUES ('next_chart_number', ?)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      )
+      .run(String(next));
+  let f = 0;
+  return given.map((chart) => chart ?? free[f++]!);
 }
 
 /** Back from the domain shape to input shape, so a patch can be merged and re-validated whole. */

@@ -71,7 +71,8 @@ import {
   patientCards,
 } from './scheduling-queries';
 import { patientRecalls, recordVisit } from './scheduling-recall';
-import { loadSetup } from './scheduling-setup';
+import { readerIn, reading, type Reader } from './scheduling-reads';
+import { loadSetup, setupFrom } from './scheduling-setup';
 import { patientWaitlist, waitlistOffers } from './scheduling-waitlist';
 
 const STATUS_LABELS: Record<AppointmentStatus, string> = {
@@ -108,14 +109,18 @@ export async function bookRange(
   from: string,
   days: number,
 ): Promise<BookRange> {
-  const { setup } = await loadSetup(ctx);
-  const dates = Array.from({ length: days }, (_, i) => dayBounds(addDays(from, i), setup.timeZone));
-  const start = dates[0]!.start;
-  const end = dates[dates.length - 1]!.end;
-  const appointments = await cardsBetween(ctx.db, ctx.db, start, end);
-  // Cards carry every field the rules read, so they go in as they are.
-  const conflicts = await markAcknowledged(ctx.db, computeConflicts({ setup, appointments }));
-  return { from, days, dates, appointments, conflicts };
+  return reading(ctx, async (reader) => {
+    const { setup } = await setupFrom(ctx, reader);
+    const dates = Array.from({ length: days }, (_, i) =>
+      dayBounds(addDays(from, i), setup.timeZone),
+    );
+    const start = dates[0]!.start;
+    const end = dates[dates.length - 1]!.end;
+    const appointments = await cardsBetween(reader, ctx.db, start, end);
+    // Cards carry every field the rules read, so they go in as they are.
+    const conflicts = await markAcknowledged(reader, computeConflicts({ setup, appointments }));
+    return { from, days, dates, appointments, conflicts };
+  });
 }
 
 async function requireCard(db: Executor, id: string): Promise<BookAppointment> {
@@ -217,7 +222,7 @@ async function conflictsFor(
   booking: Booking,
   keepAcknowledgements: boolean,
 ): Promise<Conflict[]> {
-  const appointments = await holdingAppointments(tx, booking.start, booking.end);
+  const appointments = await holdingAppointments(readerIn(tx), booking.start, booking.end);
   const acknowledgements = keepAcknowledgements
     ? (await acknowledgementsOf(tx, booking.id)).map((a) => ({ conflictId: a.conflict_id }))
     : [];
@@ -624,59 +629,61 @@ export async function freeSlots(
   const parsed = freeSlotRequestSchema.safeParse(request);
   if (!parsed.success) throw validationError(fieldIssues(parsed.error));
   const req = parsed.data;
-  const { setup } = await loadSetup(ctx);
-  // Validates the request against the set-up (unknown type, unqualified provider...) up front.
-  findFreeSlots({ ...req, weeks: 1, limit: 1 }, { setup: emptyDays(setup), appointments: [] });
+  return reading(ctx, async (reader) => {
+    const { setup } = await setupFrom(ctx, reader);
+    // Validates the request against the set-up (unknown type, unqualified provider...) up front.
+    findFreeSlots({ ...req, weeks: 1, limit: 1 }, { setup: emptyDays(setup), appointments: [] });
 
-  const limit = req.limit ?? 10;
-  const days = req.weeks * 7;
-  const lastDate = addDays(req.fromDate, days - 1);
-  const horizon = {
-    start: dayBounds(req.fromDate, setup.timeZone).start,
-    end: dayBounds(lastDate, setup.timeZone).end,
-  };
-  const slots: FreeSlot[] = [];
+    const limit = req.limit ?? 10;
+    const days = req.weeks * 7;
+    const lastDate = addDays(req.fromDate, days - 1);
+    const horizon = {
+      start: dayBounds(req.fromDate, setup.timeZone).start,
+      end: dayBounds(lastDate, setup.timeZone).end,
+    };
+    const slots: FreeSlot[] = [];
 
-  let candidateDates: string[] | null = null;
-  if (req.providerId || req.chairId) {
-    candidateDates = await datesWorthSearching(ctx.db, setup, req, horizon);
-  }
-
-  if (candidateDates) {
-    for (const date of candidateDates) {
-      if (slots.length >= limit) break;
-      // One date at a time: the search covers a week from `date`, limited to its weekday.
-      const day = dayBounds(date, setup.timeZone);
-      const appointments = await holdingAppointments(ctx.db, day.start, day.end);
-      const found = findFreeSlots(
-        {
-          ...req,
-          fromDate: date,
-          weeks: 1,
-          limit: limit - slots.length,
-          preferredWeekdays: [weekdayOf(date)],
-        },
-        { setup, appointments },
-      );
-      slots.push(...found.filter((s) => s.date === date));
+    let candidateDates: string[] | null = null;
+    if (req.providerId || req.chairId) {
+      candidateDates = await datesWorthSearching(reader, setup, req, horizon);
     }
-  } else {
-    // A week at a time: slots never cross a local date, so weeks can be searched separately.
-    for (let n = 0; n < days && slots.length < limit; n += 7) {
-      const fromDate = addDays(req.fromDate, n);
-      const appointments = await holdingAppointments(
-        ctx.db,
-        dayBounds(fromDate, setup.timeZone).start,
-        dayBounds(addDays(fromDate, 6), setup.timeZone).end,
-      );
-      const found = findFreeSlots(
-        { ...req, fromDate, weeks: 1, limit: limit - slots.length },
-        { setup, appointments },
-      );
-      slots.push(...found.filter((s) => s.date <= lastDate));
+
+    if (candidateDates) {
+      for (const date of candidateDates) {
+        if (slots.length >= limit) break;
+        // One date at a time: the search covers a week from `date`, limited to its weekday.
+        const day = dayBounds(date, setup.timeZone);
+        const appointments = await holdingAppointments(reader, day.start, day.end);
+        const found = findFreeSlots(
+          {
+            ...req,
+            fromDate: date,
+            weeks: 1,
+            limit: limit - slots.length,
+            preferredWeekdays: [weekdayOf(date)],
+          },
+          { setup, appointments },
+        );
+        slots.push(...found.filter((s) => s.date === date));
+      }
+    } else {
+      // A week at a time: slots never cross a local date, so weeks can be searched separately.
+      for (let n = 0; n < days && slots.length < limit; n += 7) {
+        const fromDate = addDays(req.fromDate, n);
+        const appointments = await holdingAppointments(
+          reader,
+          dayBounds(fromDate, setup.timeZone).start,
+          dayBounds(addDays(fromDate, 6), setup.timeZone).end,
+        );
+        const found = findFreeSlots(
+          { ...req, fromDate, weeks: 1, limit: limit - slots.length },
+          { setup, appointments },
+        );
+        slots.push(...found.filter((s) => s.date <= lastDate));
+      }
     }
-  }
-  return slots.slice(0, limit);
+    return slots.slice(0, limit);
+  });
 }
 
 /** The set-up with no closures and no hours differences: only used to validate a request. */
@@ -690,7 +697,7 @@ function emptyDays(setup: SchedulingSetup): SchedulingSetup {
  * superset of the dates that hold a real free slot.
  */
 async function datesWorthSearching(
-  db: Executor,
+  reader: Reader,
   setup: SchedulingSetup,
   req: ReturnType<typeof freeSlotRequestSchema.parse>,
   horizon: { start: Instant; end: Instant },
@@ -698,9 +705,15 @@ async function datesWorthSearching(
   const byProvider = req.providerId !== undefined;
   const resourceId = (req.providerId ?? req.chairId)!;
   const [spans, patientBusy] = await Promise.all([
-    busySpans(db, byProvider ? 'provider_id' : 'chair_id', resourceId, horizon.start, horizon.end),
+    busySpans(
+      reader,
+      byProvider ? 'provider_id' : 'chair_id',
+      resourceId,
+      horizon.start,
+      horizon.end,
+    ),
     req.patientId
-      ? patientAppointments(db, req.patientId, horizon.start, horizon.end)
+      ? patientAppointments(reader, req.patientId, horizon.start, horizon.end)
       : Promise.resolve([]),
   ]);
   // The resource's busy time as appointments of the stand-in pair; ids only need to differ.

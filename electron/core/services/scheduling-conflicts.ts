@@ -24,7 +24,8 @@ import {
   markAcknowledged,
   LOOKBACK_MS,
 } from './scheduling-queries';
-import { loadSetup } from './scheduling-setup';
+import { readerIn, reading } from './scheduling-reads';
+import { loadSetup, setupFrom } from './scheduling-setup';
 
 /** The longest period the inbox looks at in one call. */
 export const MAX_INBOX_DAYS = 366;
@@ -58,15 +59,17 @@ export async function conflictsForDates(
       { path: 'to', message: 'The end must be on or after the start, within a year' },
     ]);
   }
-  const { setup } = await loadSetup(ctx);
-  const start = dayBounds(from, setup.timeZone).start;
-  const end = dayBounds(to, setup.timeZone).end;
-  const appointments = await holdingAppointments(ctx.db, start, end);
-  // Only what happens within the period: a clash across its edge shows in the next period.
-  const conflicts = computeConflicts({ setup, appointments }).filter(
-    (c) => c.end > start && c.start < end,
-  );
-  return markAcknowledged(ctx.db, conflicts);
+  return reading(ctx, async (reader) => {
+    const { setup } = await setupFrom(ctx, reader);
+    const start = dayBounds(from, setup.timeZone).start;
+    const end = dayBounds(to, setup.timeZone).end;
+    const appointments = await holdingAppointments(reader, start, end);
+    // Only what happens within the period: a clash across its edge shows in the next period.
+    const conflicts = computeConflicts({ setup, appointments }).filter(
+      (c) => c.end > start && c.start < end,
+    );
+    return markAcknowledged(reader, conflicts);
+  });
 }
 
 export async function listConflicts(
@@ -108,9 +111,10 @@ async function currentConflict(
   const start = Math.min(...named.map((a) => a.starts_at));
   const end = Math.max(...named.map((a) => a.ends_at));
   // Everything overlapping the named appointments: enough to recompute their conflicts.
-  const appointments = await holdingAppointments(db, start - LOOKBACK_MS, end + LOOKBACK_MS);
+  const reader = readerIn(db);
+  const appointments = await holdingAppointments(reader, start - LOOKBACK_MS, end + LOOKBACK_MS);
   const found = computeConflicts({ setup, appointments }).find((c) => c.id === conflictId);
-  return found ? (await markAcknowledged(db, [found]))[0] : undefined;
+  return found ? (await markAcknowledged(reader, [found]))[0] : undefined;
 }
 
 export async function acceptConflict(

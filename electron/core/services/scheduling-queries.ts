@@ -3,12 +3,18 @@
  *
  * Design:
  * - Appointments are found by time with the `appointment_start` index: a row overlaps [from, to)
- *   when it starts before `to` and ends after `from`; since none lasts more than 12 hours, the
- *   scan starts at `from - 12h` and never reads the rest of history.
- * - The rules get plain `Appointment` values (ids, times, status); the book gets cards with the
- *   patient's names and alert kinds in the same query, so a day costs one round trip.
+ *   when it starts before `to` and ends after `from`. None lasts more than 12 hours, and those
+ *   over two hours are also in the small `appointment_long` index (migration 0007): so a period
+ *   is read from `appointment_start` starting two hours before it (not 12, which for a day was
+ *   most of the afternoon before), plus the long ones that started earlier. Never the rest of
+ *   history.
+ * - The rules get plain `Appointment` values (ids, times, status); the book gets cards, whose
+ *   patients' names and alert kinds come from memory (see `bookPatients`).
  * - Acknowledgements are looked up by the conflict ids actually found (usually none), rather
  *   than loaded for a whole period.
+ * - The reads behind the book, the conflict inbox and the free-slot search take a `Reader` (see
+ *   scheduling-reads.ts): fixed SQL texts, prepared once, lists passed as one JSON array. A
+ *   period is read in the order of `appointment_start`, so SQLite reads it in place, unsorted.
  */
 import { sql } from 'kysely';
 import type { AlertKind } from '../../../shared/domain/patient';
@@ -21,9 +27,14 @@ import {
 } from '../../../shared/scheduling';
 import type { Appointment, AppointmentStatus, Conflict } from '../../../shared/scheduling';
 import type { Executor } from '../db/kysely';
+import type { Reader } from './scheduling-reads';
 
 /** How far before a period an appointment overlapping it can start. */
 export const LOOKBACK_MS = MAX_APPOINTMENT_MINUTES * MINUTE_MS;
+
+/** Appointments longer than this are in `appointment_long`; its condition, word for word. */
+const LONG_APPOINTMENT_MS = 2 * 60 * MINUTE_MS;
+const LONG = `ends_at - starts_at > ${LONG_APPOINTMENT_MS}`;
 
 /** Statuses that hold the chair, the provider and the patient's time, for SQL. */
 export const HOLDING = ['booked', 'confirmed', 'arrived', 'in_chair', 'completed'] as const;
@@ -62,74 +73,103 @@ const toRule = (r: RuleRow): Appointment => ({
   status: statusOf(r.status),
 });
 
+const RULE_COLUMNS = 'id, patient_id, chair_id, provider_id, type_id, starts_at, ends_at, status';
+const HOLDS_TIME = `status IN (${HOLDING.map((s) => `'${s}'`).join(', ')})`;
+
+/**
+ * The two statements that read the appointments overlapping a period: those starting in it or
+ * up to two hours before, from `appointment_start` in its order (no sort), and the long ones
+ * starting earlier, from `appointment_long`. Every one of the latter starts before every one of
+ * the former, so the two lists joined are in start order.
+ */
+function overlapping(columns: string, where: string) {
+  return {
+    long: `SELECT ${columns} FROM appointment INDEXED BY appointment_long
+      WHERE ${LONG} AND starts_at >= ? AND starts_at < ? AND ends_at > ? AND ${where}
+      ORDER BY starts_at, id`,
+    near: `SELECT ${columns} FROM appointment INDEXED BY appointment_start
+      WHERE starts_at >= ? AND starts_at < ? AND ends_at > ? AND ${where}
+      ORDER BY starts_at, ends_at, status, chair_id, provider_id, patient_id, type_id, id`,
+  };
+}
+
+async function readOverlapping<R>(
+  reader: Reader,
+  texts: { long: string; near: string },
+  from: number,
+  to: number,
+): Promise<R[]> {
+  const nearFrom = from - LONG_APPOINTMENT_MS;
+  const long = await reader.rows<R>(texts.long, [from - LOOKBACK_MS, nearFrom, from]);
+  const near = await reader.rows<R>(texts.near, [nearFrom, to, from]);
+  return long.length === 0 ? near : [...long, ...near];
+}
+
+const HOLDING_BETWEEN = overlapping(RULE_COLUMNS, `deleted = 0 AND ${HOLDS_TIME}`);
+
 /** Appointments that hold time and overlap [from, to), as the rules see them. */
 export async function holdingAppointments(
-  db: Executor,
+  reader: Reader,
   from: number,
   to: number,
 ): Promise<Appointment[]> {
-  const rows = await sql<RuleRow>`
-    SELECT id, patient_id, chair_id, provider_id, type_id, starts_at, ends_at, status
-    FROM appointment
-    WHERE starts_at >= ${from - LOOKBACK_MS} AND starts_at < ${to} AND ends_at > ${from}
-      AND deleted = 0 AND status IN ('booked', 'confirmed', 'arrived', 'in_chair', 'completed')
-    ORDER BY starts_at, id`.execute(db);
-  return rows.rows.map(toRule);
+  return (await readOverlapping<RuleRow>(reader, HOLDING_BETWEEN, from, to)).map(toRule);
 }
+
+const PATIENT_HOLDING = `
+  SELECT ${RULE_COLUMNS} FROM appointment
+  WHERE patient_id = ? AND starts_at >= ? AND starts_at < ? AND ends_at > ?
+    AND deleted = 0 AND ${HOLDS_TIME}
+  ORDER BY starts_at, id`;
 
 /** A patient's holding appointments overlapping [from, to). */
 export async function patientAppointments(
-  db: Executor,
+  reader: Reader,
   patientId: string,
   from: number,
   to: number,
 ): Promise<Appointment[]> {
-  const rows = await sql<RuleRow>`
-    SELECT id, patient_id, chair_id, provider_id, type_id, starts_at, ends_at, status
-    FROM appointment
-    WHERE patient_id = ${patientId}
-      AND starts_at >= ${from - LOOKBACK_MS} AND starts_at < ${to} AND ends_at > ${from}
-      AND deleted = 0 AND status IN ('booked', 'confirmed', 'arrived', 'in_chair', 'completed')
-    ORDER BY starts_at, id`.execute(db);
-  return rows.rows.map(toRule);
+  const rows = await reader.rows<RuleRow>(PATIENT_HOLDING, [
+    patientId,
+    from - LOOKBACK_MS,
+    to,
+    from,
+  ]);
+  return rows.map(toRule);
 }
+
+const busyOf = (column: 'provider_id' | 'chair_id') => `
+  SELECT starts_at AS start, ends_at AS "end" FROM appointment
+  WHERE ${column} = ? AND starts_at >= ? AND starts_at < ? AND ends_at > ?
+    AND deleted = 0 AND ${HOLDS_TIME}
+  ORDER BY starts_at`;
+const BUSY = { provider_id: busyOf('provider_id'), chair_id: busyOf('chair_id') };
 
 /**
  * When a provider or a chair is taken over [from, to), from its index alone (no record is
  * read, so months cost little).
  */
 export async function busySpans(
-  db: Executor,
+  reader: Reader,
   column: 'provider_id' | 'chair_id',
   value: string,
   from: number,
   to: number,
 ): Promise<Array<{ start: number; end: number }>> {
-  const rows = await sql<{ start: number; end: number }>`
-    SELECT starts_at AS start, ends_at AS "end"
-    FROM appointment
-    WHERE ${sql.ref(column)} = ${value}
-      AND starts_at >= ${from - LOOKBACK_MS} AND starts_at < ${to} AND ends_at > ${from}
-      AND deleted = 0 AND status IN ('booked', 'confirmed', 'arrived', 'in_chair', 'completed')
-    ORDER BY starts_at`.execute(db);
-  return rows.rows;
+  return reader.rows(BUSY[column], [value, from - LOOKBACK_MS, to, from]);
 }
 
+const ACKNOWLEDGED = `
+  SELECT conflict_id FROM conflict_acknowledgement
+  WHERE conflict_id IN (SELECT value FROM json_each(?)) AND deleted = 0`;
+
 /** Marks the conflicts that an acknowledgement names. */
-export async function markAcknowledged(db: Executor, conflicts: Conflict[]): Promise<Conflict[]> {
+export async function markAcknowledged(reader: Reader, conflicts: Conflict[]): Promise<Conflict[]> {
   if (conflicts.length === 0) return conflicts;
-  const accepted = new Set<string>();
-  // Bounded batches keep the statement under SQLite's variable limit on busy periods.
-  for (let i = 0; i < conflicts.length; i += 500) {
-    const ids = conflicts.slice(i, i + 500).map((c) => c.id);
-    const rows = await db
-      .selectFrom('conflict_acknowledgement')
-      .select('conflict_id')
-      .where('conflict_id', 'in', ids)
-      .where('deleted', '=', 0)
-      .execute();
-    for (const r of rows) accepted.add(r.conflict_id);
-  }
+  const rows = await reader.rows<{ conflict_id: string }>(ACKNOWLEDGED, [
+    JSON.stringify(conflicts.map((c) => c.id)),
+  ]);
+  const accepted = new Set(rows.map((r) => r.conflict_id));
   return conflicts.map((c) => (accepted.has(c.id) ? { ...c, acknowledged: true } : c));
 }
 
@@ -228,16 +268,16 @@ interface PatientCardRow {
   alert_kinds: string | null;
 }
 
-async function readPatientCards(db: Executor, ids: readonly string[] | null) {
-  const rows = await sql<PatientCardRow>`
-    SELECT p.id AS patient_id, p.chart_number, p.given_names, p.family_name, p.preferred_name,
-      p.deleted AS patient_deleted,
-      (SELECT group_concat(pa.kind) FROM patient_alert pa
-         WHERE pa.patient_id = p.id AND pa.deleted = 0) AS alert_kinds
-    FROM patient p INDEXED BY patient_book
-    ${ids ? sql`WHERE p.id IN (${sql.join(ids)})` : sql``}`.execute(db);
-  return rows.rows;
-}
+const ALL_PATIENT_CARDS = `
+  SELECT p.id AS patient_id, p.chart_number, p.given_names, p.family_name, p.preferred_name,
+    p.deleted AS patient_deleted,
+    (SELECT group_concat(pa.kind) FROM patient_alert pa
+       WHERE pa.patient_id = p.id AND pa.deleted = 0) AS alert_kinds
+  FROM patient p INDEXED BY patient_book`;
+const PATIENT_CARDS_OF = `${ALL_PATIENT_CARDS}
+  WHERE p.id IN (SELECT value FROM json_each(?))`;
+const PATIENTS_VERSION = `SELECT version FROM scheduling_version WHERE name = 'patients'`;
+const PATIENTS_CHANGED = 'SELECT patient_id FROM scheduling_patient_change WHERE version > ?';
 
 /**
  * What cards show of these patients (names, chart number, alert kinds), from memory. The first
@@ -247,29 +287,21 @@ async function readPatientCards(db: Executor, ids: readonly string[] | null) {
  * again.
  */
 async function bookPatients(
-  db: Executor,
+  reader: Reader,
   cacheKey: object,
 ): Promise<Map<string, BookPatient | null>> {
-  const version =
-    (
-      await db
-        .selectFrom('scheduling_version')
-        .select('version')
-        .where('name', '=', 'patients')
-        .executeTakeFirst()
-    )?.version ?? -1;
+  // Inside someone's transaction what is read may yet be rolled back: only the patients of
+  // the cards are read (see fillPatients), into a map of their own.
+  if (!reader.committed) return new Map();
+  const version = (await reader.rows<{ version: number }>(PATIENTS_VERSION))[0]?.version ?? -1;
   let cache = patientCaches.get(cacheKey);
   if (!cache || version < cache.version) {
     cache = { version, patients: new Map() };
-    for (const r of await readPatientCards(db, null))
+    for (const r of await reader.rows<PatientCardRow>(ALL_PATIENT_CARDS))
       cache.patients.set(r.patient_id, bookPatient(r));
     patientCaches.set(cacheKey, cache);
   } else if (version > cache.version) {
-    const changed = await db
-      .selectFrom('scheduling_patient_change')
-      .select('patient_id')
-      .where('version', '>', cache.version)
-      .execute();
+    const changed = await reader.rows<{ patient_id: string }>(PATIENTS_CHANGED, [cache.version]);
     for (const c of changed) cache.patients.delete(c.patient_id);
     cache.version = version;
   }
@@ -278,16 +310,14 @@ async function bookPatients(
 
 /** Reads patients the cache does not hold yet (new since it was filled, or just changed). */
 async function fillPatients(
-  db: Executor,
+  reader: Reader,
   patients: Map<string, BookPatient | null>,
   ids: readonly string[],
 ): Promise<void> {
   const missing = [...new Set(ids)];
-  for (let i = 0; i < missing.length; i += 500) {
-    const batch = missing.slice(i, i + 500);
-    for (const id of batch) patients.set(id, null);
-    for (const r of await readPatientCards(db, batch)) patients.set(r.patient_id, bookPatient(r));
-  }
+  for (const id of missing) patients.set(id, null);
+  const rows = await reader.rows<PatientCardRow>(PATIENT_CARDS_OF, [JSON.stringify(missing)]);
+  for (const r of rows) patients.set(r.patient_id, bookPatient(r));
 }
 
 interface IndexedCardRow extends RuleRow {
@@ -295,32 +325,28 @@ interface IndexedCardRow extends RuleRow {
   has_notes: number;
 }
 
+const CARDS_BETWEEN = overlapping(
+  `${RULE_COLUMNS}, late_cancellation, notes IS NOT NULL AS has_notes`,
+  'deleted = 0',
+);
+
 /**
  * Every appointment overlapping [from, to), whatever its status, as cards, by start. Read from
- * the `appointment_start` index alone: notes and cancellation details are left for the detail
- * view (see `BookAppointment`).
+ * the `appointment_start` index alone (and the rows of the rare long ones before the period):
+ * notes and cancellation details are left for the detail view (see `BookAppointment`).
  */
 export async function cardsBetween(
-  db: Executor,
+  reader: Reader,
   cacheKey: object,
   from: number,
   to: number,
 ): Promise<BookAppointment[]> {
-  // Ordered as the index is, so SQLite reads it in place without sorting.
-  const rows = await sql<IndexedCardRow>`
-    SELECT id, patient_id, chair_id, provider_id, type_id, starts_at, ends_at, status,
-      late_cancellation, notes IS NOT NULL AS has_notes
-    FROM appointment
-    WHERE starts_at >= ${from - LOOKBACK_MS} AND starts_at < ${to} AND ends_at > ${from}
-      AND deleted = 0
-    ORDER BY starts_at, ends_at, status, chair_id, provider_id, patient_id, type_id, id`.execute(
-    db,
-  );
-  const patients = await bookPatients(db, cacheKey);
-  const out: BookAppointment[] = new Array<BookAppointment>(rows.rows.length);
+  const rows = await readOverlapping<IndexedCardRow>(reader, CARDS_BETWEEN, from, to);
+  const patients = await bookPatients(reader, cacheKey);
+  const out: BookAppointment[] = new Array<BookAppointment>(rows.length);
   const unknown: number[] = [];
-  for (let i = 0; i < rows.rows.length; i++) {
-    const r = rows.rows[i]!;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     const patient = patients.get(r.patient_id);
     if (patient === undefined) unknown.push(i);
     out[i] = {
@@ -342,7 +368,7 @@ export async function cardsBetween(
   }
   if (unknown.length > 0) {
     await fillPatients(
-      db,
+      reader,
       patients,
       unknown.map((i) => out[i]!.patientId),
     );

@@ -44,6 +44,7 @@ import { insertRecord, updateRecord, deleteRecord, type ReplicatedTable } from '
 import type { Db, Executor, Tx } from '../db/kysely';
 import { notFound } from '../errors';
 import type { ServiceContext } from './context';
+import { readerIn, reading, type Reader } from './scheduling-reads';
 
 /** Namespace of the derived ids of hours and settings rows. */
 const SETUP_NAMESPACE = '5b0c8a2e-6f1d-4c3b-9a7e-2d4f6b8c0e13';
@@ -245,14 +246,7 @@ interface CachedSetup {
 
 const cache = new WeakMap<Db, CachedSetup>();
 
-async function setupVersion(db: Executor): Promise<number> {
-  const row = await db
-    .selectFrom('scheduling_version')
-    .select('version')
-    .where('name', '=', 'setup')
-    .executeTakeFirst();
-  return row?.version ?? -1;
-}
+const SETUP_VERSION = `SELECT version FROM scheduling_version WHERE name = 'setup'`;
 
 /**
  * The set-up as the rules want it, from the cache when nothing changed. `executor` may be a
@@ -262,12 +256,19 @@ export async function loadSetup(
   ctx: ServiceContext,
   executor: Executor = ctx.db,
 ): Promise<SchedulingSetupView> {
+  return executor === ctx.db
+    ? reading(ctx, (reader) => setupFrom(ctx, reader))
+    : setupFrom(ctx, readerIn(executor));
+}
+
+/** `loadSetup` within the reads of a view (see scheduling-reads.ts). */
+export async function setupFrom(ctx: ServiceContext, reader: Reader): Promise<SchedulingSetupView> {
   const timeZone = ctx.clinic.timeZone;
-  const version = await setupVersion(executor);
+  const version = (await reader.rows<{ version: number }>(SETUP_VERSION))[0]?.version ?? -1;
   const cached = cache.get(ctx.db);
   if (cached && cached.version === version && cached.timeZone === timeZone) return cached.view;
-  const view = await readSetup(executor, timeZone);
-  if (executor === ctx.db) cache.set(ctx.db, { version, timeZone, view });
+  const view = await readSetup(reader.db, timeZone);
+  if (reader.committed) cache.set(ctx.db, { version, timeZone, view });
   return view;
 }
 

@@ -44,6 +44,7 @@ import { notFound } from '../errors';
 import type { ServiceContext } from './context';
 import { applyChanges, insertBooking } from './scheduling-book';
 import { cardById, patientAppointments } from './scheduling-queries';
+import { readerIn } from './scheduling-reads';
 import { loadSetup } from './scheduling-setup';
 
 interface EntryRow {
@@ -315,7 +316,7 @@ export async function waitlistOffers(
     }
     if (entry.currentAppointment && entry.currentAppointment.start <= slot.start) continue;
     if (!fitsPreferences(entry, slot.start, end, setup.timeZone)) continue;
-    const busy = await patientAppointments(ctx.db, entry.patientId, slot.start, end);
+    const busy = await patientAppointments(readerIn(ctx.db), entry.patientId, slot.start, end);
     if (busy.some((a) => a.id !== entry.currentAppointment?.id)) continue;
     offers.push({
       entry,

@@ -7,7 +7,7 @@ import { AuditFilters } from './AuditFilters';
 import { downloadText } from './download';
 import { EmergencyAccessReview } from './EmergencyAccessReview';
 import { actionLabel, details, formatMoment, shortId, verificationText } from './labels';
-import { filterArgs, useAudit, type AuditFilters as Filters } from './store';
+import { filterArgs, NO_FILTERS, useAudit, type AuditFilters as Filters } from './store';
 import '../staff/staff.css';
 import './audit.css';
 
@@ -81,7 +81,13 @@ export function AuditScreen() {
       </header>
       <VerifyResult />
 
-      {can(role, 'access.listBreakGlass') ? <EmergencyAccessReview /> : null}
+      {can(role, 'access.listBreakGlass') ? (
+        <EmergencyAccessReview
+          onShowActivity={(g) =>
+            filterBy({ ...NO_FILTERS, patientId: g.patientId, actorId: g.staffId })
+          }
+        />
+      ) : null}
 
       <AuditFilters
         key={formKey}

@@ -18,15 +18,18 @@ type ReasonInput = z.input<typeof reasonForm>;
 type ReasonOutput = z.output<typeof reasonForm>;
 
 /**
- * Offered when the core refuses a patient record to this role: opening it anyway ("break glass")
- * needs a reason, is recorded in the audit trail, expires, and is reviewed by the practice manager.
+ * Offered when the core withholds a patient record from this role (`refused`: the whole record;
+ * `restricted`: its clinical details, the badges showing): opening it anyway ("break glass") needs
+ * a reason, is recorded in the audit trail, expires, and is reviewed by the practice manager.
  */
 export function EmergencyAccessOffer({
   patientId,
   onGranted,
+  withheld = 'refused',
 }: {
   patientId: string;
   onGranted(): void;
+  withheld?: 'refused' | 'restricted';
 }) {
   const [asking, setAsking] = useState(false);
   const [problem, setProblem] = useState<string | null>(null);
@@ -49,6 +52,30 @@ export function EmergencyAccessOffer({
       setProblem(applyServerErrors(e, setError, { isField: (p) => p === 'reason' }));
     }
   };
+
+  if (!asking && withheld === 'restricted')
+    return (
+      <section
+        className="notice notice--warning emergency-offer emergency-offer--restricted"
+        aria-labelledby="emergency-offer-title"
+      >
+        <h2 id="emergency-offer-title" className="emergency-offer__title">
+          Restricted — emergency access
+        </h2>
+        <p>
+          Alert details and clinical notes are shown to clinical staff. In an emergency you can open
+          them for a limited time: you will be asked why, and the practice manager reviews every
+          emergency access.
+        </p>
+        <button
+          type="button"
+          className="button button--danger-quiet"
+          onClick={() => setAsking(true)}
+        >
+          Emergency access…
+        </button>
+      </section>
+    );
 
   if (!asking)
     return (
@@ -75,11 +102,14 @@ export function EmergencyAccessOffer({
       aria-labelledby="emergency-offer-title"
     >
       <h2 id="emergency-offer-title" className="card__title">
-        Emergency access
+        {withheld === 'restricted' ? 'Restricted — emergency access' : 'Emergency access'}
       </h2>
       <p>
-        The record opens for a limited time. Your name, the time and your reason go into the audit
-        trail, and the practice manager reviews it.
+        {withheld === 'restricted'
+          ? 'Alert details and clinical notes open for a limited time, for reading.'
+          : 'The record opens for a limited time.'}{' '}
+        Your name, the time and your reason go into the audit trail, and the practice manager
+        reviews it.
       </p>
       {problem ? (
         <div className="notice notice--error" role="alert">

@@ -4,10 +4,19 @@ import { useSession } from '../../stores/session';
 import { formatMoment, shortId } from './labels';
 import { useAudit } from './store';
 
-/** Emergency accesses waiting for the practice manager: who opened which record, and why. */
-export function EmergencyAccessReview() {
+/**
+ * Emergency accesses waiting for the practice manager: who opened which record, and why, whether
+ * it still runs, and (with "Show activity") what they did with that record in the trail below.
+ */
+export function EmergencyAccessReview({
+  onShowActivity,
+}: {
+  /** Filters the trail to one member of staff's events about one patient. */
+  onShowActivity(grant: { staffId: string; patientId: string }): void;
+}) {
   const clinic = useSession((s) => s.clinic);
   const grants = useAudit((s) => s.grants);
+  const grantsAt = useAudit((s) => s.grantsAt);
   const grantsError = useAudit((s) => s.grantsError);
   const [problem, setProblem] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -79,17 +88,32 @@ export function EmergencyAccessReview() {
                     {shortId(g.patientId)}
                   </td>
                   <td className="emergency__reason">{g.reason}</td>
-                  <td className="nowrap">{formatMoment(g.expiresAt, locale, timeZone)}</td>
+                  <td className="nowrap">
+                    {formatMoment(g.expiresAt, locale, timeZone)}
+                    <div className="emergency__status muted">
+                      {Date.parse(g.expiresAt) > grantsAt ? 'Still open' : 'Ended'}
+                    </div>
+                  </td>
                   <td>
-                    <button
-                      type="button"
-                      className="button button--small"
-                      disabled={busy !== null}
-                      onClick={() => void review(g.id, who)}
-                      aria-label={`Mark ${who}’s emergency access reviewed`}
-                    >
-                      Mark reviewed
-                    </button>
+                    <div className="emergency__actions">
+                      <button
+                        type="button"
+                        className="button button--small"
+                        onClick={() => onShowActivity(g)}
+                        aria-label={`Show ${who}’s activity on this patient in the trail`}
+                      >
+                        Show activity
+                      </button>
+                      <button
+                        type="button"
+                        className="button button--small"
+                        disabled={busy !== null}
+                        onClick={() => void review(g.id, who)}
+                        aria-label={`Mark ${who}’s emergency access reviewed`}
+                      >
+                        Mark reviewed
+                      </button>
+                    </div>
                   </td>
                 </tr>
               );

@@ -49,6 +49,8 @@ interface AuditState {
   verifying: boolean;
   verifyError: string | null;
   grants: BreakGlassGrant[] | null;
+  /** When `grants` was fetched (ms): whether each is still open is told as of then. */
+  grantsAt: number;
   grantsError: string | null;
   /** Replaces the filters and loads the newest page for them. */
   apply(filters: AuditFilters): Promise<void>;
@@ -69,6 +71,7 @@ const initial = () => ({
   verifying: false,
   verifyError: null,
   grants: null,
+  grantsAt: 0,
   grantsError: null,
 });
 
@@ -137,7 +140,7 @@ export const useAudit = create<AuditState>()((set, get) => ({
     try {
       const grants = await api.call('access.listBreakGlass', { unreviewedOnly: true });
       if (seq !== grantsSeq) return;
-      set({ grants, grantsError: null });
+      set({ grants, grantsAt: Date.now(), grantsError: null });
     } catch (e) {
       if (seq !== grantsSeq) return;
       set({ grantsError: messageOf(e) });

@@ -16,8 +16,17 @@ export function meaningfulChanges(changes: FieldChange[]): FieldChange[] {
   return changes.filter((c) => !(c.operation === 'insert' && (c.value === null || c.value === '')));
 }
 
-/** Field-level history of one patient, newest first, with who changed what and when. */
-export function HistoryPanel({ patientId }: { patientId: string }) {
+/**
+ * Field-level history of one patient, newest first, with who changed what and when. With
+ * `clinicalWithheld` the core has left out changes to alert details and clinical notes.
+ */
+export function HistoryPanel({
+  patientId,
+  clinicalWithheld = false,
+}: {
+  patientId: string;
+  clinicalWithheld?: boolean;
+}) {
   const clinic = useSession((s) => s.clinic);
   const history = usePatients((s) => s.history);
   const error = usePatients((s) => s.historyError);
@@ -34,6 +43,11 @@ export function HistoryPanel({ patientId }: { patientId: string }) {
       <h2 id="history-title" className="card__title">
         Change history
       </h2>
+      {clinicalWithheld ? (
+        <p className="muted clinical-withheld">
+          Changes to alert details and clinical notes are not shown to your role.
+        </p>
+      ) : null}
       {error ? (
         <div className="notice notice--error" role="alert">
           {error}

@@ -1,13 +1,15 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { displayName, type Patient } from '../../../shared/domain/patient';
+import type { PatientRecord as SeenPatient } from '../../../shared/ipc/patients';
 import { can } from '../../../shared/permissions';
 import { formatPhone } from '../../../shared/phone';
 import { messageOf } from '../../api/client';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { formatDate } from '../../format';
+import { formatDate, formatDateTime } from '../../format';
 import { useSession } from '../../stores/session';
 import { EmergencyAccessOffer } from '../audit/EmergencyAccessOffer';
 import { HistoryPanel } from './HistoryPanel';
+import './patients.css';
 import { PatientAppointments } from '../schedule/PatientAppointments';
 import {
   ALERT_KIND_LABELS,
@@ -58,8 +60,9 @@ function BackLink({ onClick }: { onClick(): void }) {
   );
 }
 
-function PatientRecord({ patient }: { patient: Patient }) {
+function PatientRecord({ patient }: { patient: SeenPatient }) {
   const clinic = useSession((s) => s.clinic);
+  const role = useSession((s) => s.session?.role);
   const showList = usePatients((s) => s.showList);
   const startEdit = usePatients((s) => s.startEdit);
   const archive = usePatients((s) => s.archive);
@@ -94,6 +97,7 @@ function PatientRecord({ patient }: { patient: Patient }) {
   const phone = (e164: string) => formatPhone(e164, country);
   const allergies = patient.alerts.filter((a) => a.kind === 'allergy');
   const others = patient.alerts.filter((a) => a.kind !== 'allergy');
+  const restricted = patient.clinical.access === 'restricted';
 
   return (
     <article className="record" aria-labelledby="record-title">
@@ -110,13 +114,19 @@ function PatientRecord({ patient }: { patient: Patient }) {
             {[...allergies, ...others].map((a) => (
               <li key={a.id} className={`alert alert--${a.kind} alert--${a.severity}`}>
                 <span className="alert__kind">{ALERT_KIND_LABELS[a.kind]}</span>
-                <span className="alert__text">{a.description}</span>
+                {restricted ? (
+                  <span className="alert__text alert__text--restricted">Details restricted</span>
+                ) : (
+                  <span className="alert__text">{a.description}</span>
+                )}
                 <span className="alert__severity">{SEVERITY_LABELS[a.severity]} severity</span>
               </li>
             ))}
           </ul>
         )}
       </section>
+
+      <ClinicalAccess patient={patient} mayAsk={!!role && can(role, 'access.breakGlass')} />
 
       {patient.needsGuardian ? (
         <div className="notice notice--warning" role="note">
@@ -180,7 +190,7 @@ function PatientRecord({ patient }: { patient: Patient }) {
         </div>
       ) : null}
 
-      {historyOpen ? <HistoryPanel patientId={patient.id} /> : null}
+      {historyOpen ? <HistoryPanel patientId={patient.id} clinicalWithheld={restricted} /> : null}
 
       <div className="record__grid">
         <Card title="Personal details">
@@ -314,7 +324,11 @@ function PatientRecord({ patient }: { patient: Patient }) {
         <PatientAppointments patientId={patient.id} patientName={displayName(patient)} />
 
         <Card title="Notes" wide>
-          {patient.notes ? (
+          {restricted ? (
+            <p className="muted clinical-withheld">
+              Restricted: clinical notes are shown to clinical staff.
+            </p>
+          ) : patient.notes ? (
             <p className="notes">{patient.notes}</p>
           ) : (
             <p className="muted">No notes.</p>
@@ -338,6 +352,52 @@ function PatientRecord({ patient }: { patient: Patient }) {
       </ConfirmDialog>
     </article>
   );
+}
+
+/**
+ * The clinical details' status for a role that does not see them by default: the emergency-access
+ * control while they are withheld, and while an emergency access lasts, how long it has left. The
+ * record is fetched again when it ends, so the details go as the core stops showing them.
+ */
+function ClinicalAccess({ patient, mayAsk }: { patient: SeenPatient; mayAsk: boolean }) {
+  const clinic = useSession((s) => s.clinic);
+  const { access, until } = patient.clinical;
+  const id = patient.id;
+
+  useEffect(() => {
+    if (access !== 'emergency' || !until) return;
+    // Timers fire early or not at all past ~24 days; grants are far shorter, but stay safe.
+    const wait = Math.min(Math.max(Date.parse(until) - Date.now(), 0) + 1000, 2 ** 31 - 1);
+    const timer = setTimeout(() => refreshRecord(id), wait);
+    return () => clearTimeout(timer);
+  }, [access, until, id]);
+
+  if (access === 'restricted')
+    return mayAsk ? (
+      <EmergencyAccessOffer
+        key={id}
+        patientId={id}
+        withheld="restricted"
+        onGranted={() => refreshRecord(id)}
+      />
+    ) : null;
+  if (access === 'emergency')
+    return (
+      <div className="notice notice--warning emergency-active" role="status">
+        <strong>Emergency access</strong> until{' '}
+        {until ? formatDateTime(until, clinic?.locale, clinic?.timeZone) : 'it is withdrawn'}. Alert
+        details and clinical notes are open to you for reading; what you open is in the audit trail
+        for the practice manager to review.
+      </div>
+    );
+  return null;
+}
+
+/** The record (and its history, if shown) again: what the core shows may have changed. */
+function refreshRecord(id: string): void {
+  const { loadPatient, loadHistory, history } = usePatients.getState();
+  void loadPatient(id);
+  if (history) void loadHistory(id);
 }
 
 function Card({ title, children, wide }: { title: string; children: ReactNode; wide?: boolean }) {

@@ -24,6 +24,7 @@ import {
   type PatientInput,
 } from '../../../shared/domain/patient';
 import { AppError } from '../../../shared/errors';
+import { seesClinicalDetails } from '../../../shared/permissions';
 import { api, messageOf } from '../../api/client';
 import { errorAt, Field } from '../../components/Field';
 import { datePattern, formatDate } from '../../format';
@@ -45,6 +46,7 @@ import {
   changedFields,
   emptyPatient,
   patientToForm,
+  withoutClinical,
   withoutLoneCountry,
 } from './patient-form-values';
 import { usePatients } from './store';
@@ -88,6 +90,10 @@ export function PatientForm(props: { mode: 'create' } | { mode: 'edit'; id: stri
 
 function PatientFormBody({ patient, country }: { patient: Patient | null; country: string }) {
   const clinic = useSession((s) => s.clinic);
+  const role = useSession((s) => s.session?.role);
+  // Fixed at mount with the values. Other roles never send clinical details (the core refuses
+  // them), so those fields are left out of the form, and of the patch, altogether.
+  const [clinical] = useState(() => !!role && seesClinicalDetails(role));
   const saved = usePatients((s) => s.saved);
   const open = usePatients((s) => s.open);
   const showList = usePatients((s) => s.showList);
@@ -96,9 +102,10 @@ function PatientFormBody({ patient, country }: { patient: Patient | null; countr
   const timeZone = clinic?.timeZone || 'UTC';
 
   // Fixed at mount: the form edits the record as it was opened.
-  const [initial] = useState(() =>
-    patient ? patientToForm(patient, country) : emptyPatient(country),
-  );
+  const [initial] = useState(() => {
+    const values = patient ? patientToForm(patient, country) : emptyPatient(country);
+    return clinical ? values : withoutClinical(values);
+  });
   const [baseline] = useState(() => (patient ? baselineOf(initial) : null));
   const [problem, setProblem] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -287,7 +294,15 @@ function PatientFormBody({ patient, country }: { patient: Patient | null; countr
             </div>
           </Section>
 
-          <AlertsEditor />
+          {clinical ? (
+            <AlertsEditor />
+          ) : (
+            <Section title="Medical alerts">
+              <p className="muted clinical-withheld">
+                Medical alerts are recorded by clinical staff.
+              </p>
+            </Section>
+          )}
           <DocumentsEditor />
           <InsuranceEditor />
           <EmergencyContactEditor country={country} />
@@ -301,7 +316,7 @@ function PatientFormBody({ patient, country }: { patient: Patient | null; countr
             country={country}
           />
 
-          <Section title="Notes and status">
+          <Section title={clinical ? 'Notes and status' : 'Status'}>
             <div className="grid grid--4">
               <SelectField
                 name="status"
@@ -314,7 +329,7 @@ function PatientFormBody({ patient, country }: { patient: Patient | null; countr
                 label="Chart number"
                 hint={patient ? undefined : 'Leave empty to number automatically'}
               />
-              <TextAreaField name="notes" label="Notes" className="span-4" />
+              {clinical ? <TextAreaField name="notes" label="Notes" className="span-4" /> : null}
             </div>
           </Section>
         </div>

@@ -86,6 +86,14 @@ export function patientToForm(p: Patient, clinicCountry: string): PatientInput {
 }
 
 /**
+ * The form without clinical details, for roles that neither see nor change them: the record's
+ * alerts and notes are not in the values, so they are never part of a patch.
+ */
+export function withoutClinical(values: PatientInput): PatientInput {
+  return { ...values, alerts: [], notes: null };
+}
+
+/**
  * The country field starts as the clinic's to save typing; without any address line it is not an
  * address, so it is not stored.
  */

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
-import type { FieldChange, Patient, PatientSummary } from '../../../shared/domain/patient';
+import type { FieldChange, PatientSummary } from '../../../shared/domain/patient';
 import { AppError } from '../../../shared/errors';
+import type { PatientRecord } from '../../../shared/ipc/patients';
 import { api, messageOf } from '../../api/client';
 import { registerReset } from '../../stores/reset';
 
@@ -32,7 +33,8 @@ interface PatientsData {
   /** Bumped whenever the list may be stale, so visible pages are fetched again. */
   listGeneration: number;
   listError: string | null;
-  patient: Patient | null;
+  /** The open record, as this role sees it (clinical details may be withheld). */
+  patient: PatientRecord | null;
   patientError: string | null;
   /** The core refused the record to this role: emergency access may be offered. */
   patientDenied: boolean;
@@ -53,7 +55,7 @@ interface PatientsActions {
   loadHistory(id: string): Promise<void>;
   archive(id: string): Promise<void>;
   /** A create or update succeeded: show the saved record. */
-  saved(patient: Patient): void;
+  saved(patient: PatientRecord): void;
   /** The core says these patients changed (here or on another window). */
   changed(ids: string[]): void;
   reset(): void;

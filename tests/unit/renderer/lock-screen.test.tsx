@@ -6,7 +6,7 @@ import { PatientDetail } from '../../../renderer/features/patients/PatientDetail
 import { usePatients } from '../../../renderer/features/patients/store';
 import { useSession } from '../../../renderer/stores/session';
 import type { Session } from '../../../shared/domain/clinic';
-import type { Patient } from '../../../shared/domain/patient';
+import type { PatientRecord } from '../../../shared/ipc/patients';
 import type { Role } from '../../../shared/roles';
 import { FakeTransport } from './fake-transport';
 import { buttonNamed, byLabel, click, render, settle, typeInto, type Rendered } from './render';
@@ -27,7 +27,7 @@ const ADA: Session = {
   startedAt: '2024-01-01T09:00:00.000Z',
 };
 const PATIENT_ID = '01939c3a-5a4e-7c1b-9d2e-3f4a5b6c7d8e';
-const PATIENT: Patient = {
+const PATIENT: PatientRecord = {
   id: PATIENT_ID,
   chartNumber: '100234',
   title: null,
@@ -55,6 +55,8 @@ const PATIENT: Patient = {
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
   version: 'x',
+  // What the core answers once the emergency access is granted.
+  clinical: { access: 'emergency', until: '2026-01-01T01:00:00.000Z' },
 };
 
 let fake: FakeTransport;

@@ -4,7 +4,8 @@ import { setTransport } from '../../../renderer/api/client';
 import { PAGE_SIZE, SEARCH_DELAY_MS, usePatients } from '../../../renderer/features/patients/store';
 import { clearPatientData } from '../../../renderer/stores/reset';
 import { useSession } from '../../../renderer/stores/session';
-import type { Patient, PatientSummary } from '../../../shared/domain/patient';
+import type { PatientSummary } from '../../../shared/domain/patient';
+import type { PatientRecord } from '../../../shared/ipc/patients';
 import { FakeTransport, flush } from './fake-transport';
 
 const summary = (i: number): PatientSummary => ({
@@ -135,7 +136,7 @@ describe('patients store', () => {
     s.setQuery('zoe');
     vi.advanceTimersByTime(SEARCH_DELAY_MS);
     await flush();
-    s.saved({ id: 'id-1', givenNames: 'Zoë' } as Patient);
+    s.saved({ id: 'id-1', givenNames: 'Zoë' } as PatientRecord);
     fake.holding = true;
     usePatients.getState().changed([]);
     usePatients.getState().ensureRows(0, 10);
@@ -157,7 +158,7 @@ describe('patients store', () => {
 
   it('clears patient data when the core ends the session', async () => {
     useSession.setState({ phase: 'signed-in' });
-    usePatients.getState().saved({ id: 'id-1', givenNames: 'Zoë' } as Patient);
+    usePatients.getState().saved({ id: 'id-1', givenNames: 'Zoë' } as PatientRecord);
     fake.handle('app.status', () => ({ setUp: true, session: null, clinic: null }));
     useSession.getState().ended();
     expect(usePatients.getState().patient).toBeNull();

@@ -25,6 +25,18 @@ describe('computeConflicts properties', () => {
     );
   });
 
+  it('equals the reference when the appointments come in start order, as the book reads them', () => {
+    fc.assert(
+      fc.property(scheduleArb(), (s) => {
+        const inOrder = [...s.appointments].sort((a, b) => a.start - b.start);
+        expect(computeConflicts({ setup: s.setup, appointments: inOrder })).toEqual(
+          referenceConflicts(s.setup, s.appointments),
+        );
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('does not depend on the order of any input list', () => {
     fc.assert(
       fc.property(scheduleArb(), fc.nat(), (s, seed) => {

@@ -8,6 +8,7 @@ import {
   gridSlots,
   instantFromIso,
   isOnGrid,
+  localDateReader,
   shiftLocalDays,
   utcToZoned,
   wallRangeToIntervals,
@@ -15,7 +16,7 @@ import {
   zoneDay,
   zonedToUtc,
 } from '../../../shared/scheduling';
-import { HOUR, MIN, ZONES, referenceWall } from './fixtures';
+import { DAYS, HOUR, MIN, ZONES, referenceWall } from './fixtures';
 
 const utc = (iso: string) => Date.parse(iso);
 
@@ -182,6 +183,28 @@ describe('clinic-local time', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  it('reads the local dates of a run of nearby instants as Intl does, across offset changes (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...ZONES, 'America/Sao_Paulo', 'Pacific/Apia', 'America/St_Johns'),
+        fc.constantFrom(...DAYS),
+        // Steps back and forth across a few days, as a week of appointments in start order
+        // (with the odd one out of order) crosses midnights and offset changes.
+        fc.array(fc.integer({ min: -6 * 60, max: 30 * 60 }), { minLength: 1, maxLength: 60 }),
+        (tz, day, steps) => {
+          const read = localDateReader(tz);
+          let t = Date.parse(`${day}T00:00:00Z`) - 36 * HOUR;
+          for (const step of steps) {
+            t += step * MIN;
+            expect(read(t)).toBe(referenceWall(t, tz).date);
+            expect(read(t - 1)).toBe(referenceWall(t - 1, tz).date);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

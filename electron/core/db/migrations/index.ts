@@ -4,6 +4,7 @@ import * as m0001 from './0001-initial';
 import * as m0002 from './0002-staff-audit';
 import * as m0003 from './0003-scheduling';
 import * as m0004 from './0004-sync';
+import * as m0007 from './0007-book-lookback';
 
 /**
  * Migrations ship as imported modules, in order (Kysely's folder loader breaks once bundled).
@@ -14,6 +15,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002-staff-audit': m0002,
   '0003-scheduling': m0003,
   '0004-sync': m0004,
+  '0007-book-lookback': m0007,
 };
 
 export const SCHEMA_VERSION = Object.keys(MIGRATIONS).length;
