@@ -18,7 +18,20 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0007-book-lookback': m0007,
 };
 
-export const SCHEMA_VERSION = Object.keys(MIGRATIONS).length;
+/**
+ * Migrations that change no replicated table or column (indexes, local caches): what sync carries
+ * is the same before and after them, so they do not raise the sync schema version.
+ */
+export const LOCAL_ONLY_MIGRATIONS: ReadonlySet<string> = new Set(['0007-book-lookback']);
+
+/**
+ * The schema version stamped on every sync message: the number of migrations that changed what
+ * sync carries. A workstation quarantines messages of a higher version until it is upgraded, so an
+ * index-only migration must not hold back the workstations that have not installed it yet.
+ */
+export const SCHEMA_VERSION = Object.keys(MIGRATIONS).filter(
+  (n) => !LOCAL_ONLY_MIGRATIONS.has(n),
+).length;
 
 class ImportedMigrations implements MigrationProvider {
   constructor(private readonly upTo?: string) {}
