@@ -29,8 +29,8 @@ const TODAY = '2025-06-15';
 const GB: GeneratorOptions = { country: 'GB', locale: 'en-GB', ageOfConsent: 16, today: TODAY };
 
 /** Ids from a counter, so that two runs can be compared whole. */
-function counterIds(): () => string {
-  let n = 0;
+function counterIds(from = 0): () => string {
+  let n = from;
   return () => `00000000-0000-7000-8000-${String(++n).padStart(12, '0')}`;
 }
 
@@ -102,6 +102,17 @@ describe('seed generator', () => {
       expect(checked).toBeGreaterThan(1000);
     },
   );
+
+  it('goes on from where another generator was, with the same patients', () => {
+    const whole = generate(600, { seedValue: 'state' });
+    const first = new PatientGenerator({ ...GB, seedValue: 'state', newId: counterIds() });
+    for (let i = 0; i < 400; i++) first.next();
+    const second = new PatientGenerator({ ...GB, seedValue: 'state', newId: counterIds(400) });
+    second.restore(structuredClone(first.state()));
+    const rest = Array.from({ length: 200 }, () => second.next());
+    expect(rest).toEqual(whole.slice(400));
+    expect(rest.some((p) => p.data.guardian?.kind === 'patient')).toBe(true);
+  });
 
   it('gives every child a guardian, some of them a parent registered as a patient', () => {
     const patients = generate(3000);
@@ -326,10 +337,13 @@ describe('seeding a store', () => {
     const summary = await seedPatients(store, core.currentSession!.userId, Date.now, {
       count: 6000,
       onProgress: (done) => progress.push(done),
+      worker: 'wait',
     });
+    // The first batch is made here while the worker starts; the worker makes, stamps and chains
+    // the others, which this thread writes.
+    expect(summary.madeOnWorker).toBe(5000);
     // Same schema after: indexes rebuilt, the appointment book's triggers back.
     expect(schema()).toEqual(before);
-    expect(store.sqlite.pragma('threads', { simple: true })).toBe(0);
     expect(store.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(progress[0]).toBe(0);
     expect(progress.at(-1)).toBe(6000);

@@ -355,20 +355,9 @@ export interface BulkRows {
   values: BulkValue[];
 }
 
-/** An audit event a bulk writer appends about what it wrote: ids and names, never values. */
-export interface BulkEvent {
-  action: string;
-  subjectId: string | null;
-  targetTable: string | null;
-  targetId: string | null;
-  fields: readonly string[] | null;
-  /** The stamp of the change the event is about (the latest one, when it is about several). */
-  hlc: string;
-}
-
 /**
  * How `insertRows` audits: each row with its own `<table>.insert` event, as `insertRecord` does,
- * or by events the caller appends with `appendEvents` in the same transaction (one per imported
+ * or by events the caller appends with `appendPrepared` in the same transaction (one per imported
  * patient, say: see docs/security-model.md).
  */
 export type BulkAudit = 'each row' | 'by caller';
@@ -693,8 +682,8 @@ export class BulkRecorder {
    * row', each also gets its `<table>.insert` event. Values must be of their column's type
    * (strings for TEXT, numbers for INTEGER), so that a row and its record agree. Rows others point
    * at (a patient before its phones) go in an earlier call. `stamps`, when given, are the rows'
-   * stamps, issued in order by a clock that went on from this one (see `BulkChain` for where that
-   * happens); this clock then moves past them. Returns each row's stamp.
+   * stamps, issued in order by this clock or by one that went on from it (the seed stamps on the
+   * thread that makes the patients); this clock then moves past them. Returns each row's stamp.
    */
   insertRows(rows: BulkRows, at: string, audit: BulkAudit, stamps?: readonly string[]): string[] {
     const plan = this.plan(rows.table, rows.columns);
@@ -705,20 +694,19 @@ export class BulkRecorder {
     if (!Number.isInteger(count)) throw new Error(`${rows.table} rows take ${width} values each`);
     if (stamps && stamps.length !== count)
       throw new Error(`${rows.table} rows take one stamp each`);
-    const bound = new Array<BulkValue>(count * (width + 1));
-    const issued = stamps ? [...stamps] : new Array<string>(count);
-    for (let r = 0, from = 0, to = 0; r < count; r++) {
+    for (let r = 0, from = 0; r < count; r++)
       for (let k = 0; k < width; k++) {
         const value = values[from++]!;
         if (value !== null && typeof value !== types[k])
           throw new Error(`${rows.table}.${rows.columns[k]} takes a ${types[k]}`);
-        bound[to++] = value;
       }
-      bound[to++] = stamps ? issued[r]! : (issued[r] = this.w.clock.now());
-    }
-    if (stamps && count > 0) this.w.clock.receive(issued[count - 1]!);
+    let issued: readonly string[];
+    if (stamps) {
+      issued = stamps;
+      if (count > 0) this.w.clock.receive(stamps[count - 1]!);
+    } else issued = Array.from({ length: count }, () => this.w.clock.now());
     const before = Number(plan.lastRowid.get() ?? 0);
-    runChunked(plan.rows, [at, at], bound, count);
+    runChunked(plan.rows, [at, at], values, count, issued);
     if (plan.changes.run(before).changes !== count)
       throw new Error(`Expected ${count} new ${rows.table} rows to record`);
     if (audit === 'each row') {
@@ -730,26 +718,7 @@ export class BulkRecorder {
       }
       this.writeEvents(events, at);
     }
-    return issued;
-  }
-
-  /** Appends events about rows written with `insertRows(..., 'by caller')`, chained in order. */
-  appendEvents(events: readonly BulkEvent[], at: string): void {
-    let start = 0;
-    while (start < events.length) {
-      // A run of events with the same action and target table shares statements.
-      const first = events[start]!;
-      const prepared = this.chain.events(first.action, first.targetTable);
-      let end = start;
-      for (; end < events.length; end++) {
-        const e = events[end]!;
-        if (e.action !== first.action || e.targetTable !== first.targetTable) break;
-        const fields = e.fields && e.fields.length > 0 ? JSON.stringify(e.fields) : null;
-        this.chain.add(prepared, at, e.hlc, e.subjectId, e.targetId, fields);
-      }
-      this.writeEvents(prepared, at);
-      start = end;
-    }
+    return [...issued];
   }
 
   /**
@@ -916,27 +885,36 @@ function chunked(sqlite: SqliteDatabase, head: string, width: number): Chunked {
 
 /**
  * Runs `count` rows of `values` through the multi-row statement, ROWS_PER_STATEMENT at a time,
- * then the rest one by one; `shared` is bound first in every call. Values go as arguments rather
- * than an array: the driver reads those faster.
+ * then the rest one by one; `shared` is bound first in every call and, with `stamps`, each row's
+ * stamp after its values. Values go as arguments rather than an array: the driver reads those
+ * faster.
  */
 function runChunked(
   statements: Chunked,
   shared: readonly BulkValue[],
   values: readonly BulkValue[],
   count: number,
+  stamps?: readonly string[],
 ): void {
   const { width, many, one } = statements;
+  const given = stamps ? width - 1 : width;
   let done = 0;
   if (count >= ROWS_PER_STATEMENT) {
-    const size = ROWS_PER_STATEMENT * width;
-    const args = new Array<BulkValue>(shared.length + size);
+    const args = new Array<BulkValue>(shared.length + ROWS_PER_STATEMENT * width);
     for (let k = 0; k < shared.length; k++) args[k] = shared[k]!;
     for (; done + ROWS_PER_STATEMENT <= count; done += ROWS_PER_STATEMENT) {
-      const from = done * width;
-      for (let k = 0; k < size; k++) args[shared.length + k] = values[from + k]!;
+      let to = shared.length;
+      let from = done * given;
+      for (let r = 0; r < ROWS_PER_STATEMENT; r++) {
+        for (let k = 0; k < given; k++) args[to++] = values[from++]!;
+        if (stamps) args[to++] = stamps[done + r]!;
+      }
       many.run(...args);
     }
   }
-  for (; done < count; done++)
-    one.run(...shared, ...values.slice(done * width, (done + 1) * width));
+  for (; done < count; done++) {
+    const row = values.slice(done * given, (done + 1) * given);
+    if (stamps) one.run(...shared, ...row, stamps[done]!);
+    else one.run(...shared, ...row);
+  }
 }

@@ -8,18 +8,13 @@ import { bulkIdFactory } from './ids';
 
 /**
  * The seed's patient generator on a worker thread (see `batchesOnWorker` in ./batches.ts): it
- * replays the batches the seed made itself, with the same ids, then makes, stamps and chains one
- * batch per request, going on from the clock and the audit chain the first request hands over.
+ * makes, stamps and chains one batch per request, going on from the generator, clock and audit
+ * chain the first request hands over.
  */
 const { settings, writer, node, port, answers } = workerData as WorkerData;
 const sodium = await loadSodium();
 const fresh = bulkIdFactory();
-let replayed: readonly string[] = [];
-let next = 0;
-const generator = new PatientGenerator({
-  ...settings,
-  newId: () => (next < replayed.length ? replayed[next++]! : fresh()),
-});
+const generator = new PatientGenerator({ ...settings, newId: fresh });
 /** The store's time as the seed last told it: the clock here never runs ahead of it. */
 let wall = 0;
 let clock: HybridLogicalClock | null = null;
@@ -33,15 +28,9 @@ function reply(message: FromWorker): void {
 
 port.on('message', (message: ToWorker) => {
   try {
-    if ('replay' in message) {
-      replayed = message.replay;
-      next = 0;
-      for (let i = 0; i < replayed.length; i++) generator.next();
-      replayed = [];
-      return;
-    }
     wall = decodeHlc(message.stamp).millis;
     if (message.from) {
+      generator.restore(message.from.generator);
       clock = new HybridLogicalClock(node, () => wall, message.from.clock);
       chain = new BulkChain(sodium, message.from.chain, writer, fresh);
     }

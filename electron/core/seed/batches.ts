@@ -9,7 +9,7 @@ import {
 import type { HybridLogicalClock } from '../../../shared/hlc';
 import type { BulkChain, ChainHead, Writer } from '../db/changes';
 import { patientRows, stampPatientRows, type StampedPatientRows } from '../services/patients';
-import { PatientGenerator, type GeneratorOptions } from './generate';
+import { PatientGenerator, type GeneratorOptions, type GeneratorState } from './generate';
 
 /** Generated patients as the seed writes them, with what it reports about them. */
 export interface PatientBatch {
@@ -84,17 +84,15 @@ export function batchesHere(
   };
 }
 
-/** Between the seed and its worker (./batch-worker.ts). */
-export type ToWorker =
-  | { replay: string[] }
-  | {
-      size: number;
-      at: string;
-      /** A fresh stamp of the store's clock: the worker's clock goes on from it. */
-      stamp: string;
-      /** With the first request: the clock and the audit chain as the worker takes them over. */
-      from?: { clock: string; chain: ChainHead };
-    };
+/** Between the seed and its worker (./batch-worker.ts): requests for the next batch. */
+export interface ToWorker {
+  size: number;
+  at: string;
+  /** A fresh stamp of the store's clock: the worker's clock goes on from it. */
+  stamp: string;
+  /** With the first request: the generator, clock and audit chain as the worker takes them over. */
+  from?: { generator: GeneratorState; clock: string; chain: ChainHead };
+}
 export type FromWorker = { ready: true } | { batch: PatientBatch } | { error: string };
 
 export interface WorkerData {
@@ -107,6 +105,9 @@ export interface WorkerData {
   loader: string;
   entry: string;
 }
+
+/** Batches the worker works ahead of the one being written. */
+const AHEAD = 2;
 
 /** The longest the seed waits for one batch before giving up on the worker. */
 const BATCH_TIMEOUT_MS = 120_000;
@@ -129,11 +130,11 @@ import(workerData.loader)
 /**
  * Makes the batches on a worker thread, generating, stamping and chaining their audit events, so
  * that making the next batch overlaps writing this one when the machine has a core to spare.
- * Until the worker has started, batches are made here, and the worker replays them (same
- * generator, same ids) so that its children can have those patients as guardians: the patients
- * are those `batchesHere` makes. Then it takes over the clock and the chain from where the last
- * batch made here left them; each batch written moves the store's clock past its stamps, and the
- * recorder checks its events continue the stored chain.
+ * Until the worker has started, batches are made here; then it takes over the generator (its
+ * random stream and the adults it may name as guardians), the clock and the chain from where the
+ * last batch made here left them, so the patients are those `batchesHere` makes. Each batch
+ * written moves the store's clock past its stamps, and the recorder checks its events continue
+ * the stored chain.
  * The seed waits for a batch by blocking (Atomics.wait), never by yielding, so nothing else runs
  * inside its open transaction. If the worker fails before its first batch (where there is no
  * TypeScript loader, say), the batches are made here after all; null when no worker can be made.
@@ -174,18 +175,23 @@ export function batchesOnWorker(
   const here = new PatientGenerator({ ...settings, newId });
   const { clock, chain } = stamping;
   let index = 0;
+  /** The batches asked of the worker so far (the next one to ask for). */
+  let asked = 0;
   let received = 0;
   let fromWorker = 0;
   let mode: 'starting' | 'worker' | 'here' = 'starting';
 
-  const ask = (first: boolean) => {
-    if (index >= sizes.length) return;
-    port1.postMessage({
-      size: sizes[index]!,
-      at: stamping.at(),
-      stamp: clock.now(),
-      ...(first ? { from: { clock: clock.lastIssued, chain: chain.head } } : {}),
-    } satisfies ToWorker);
+  /** Keeps the worker AHEAD batches ahead of the one being written. */
+  const ask = () => {
+    for (; asked < sizes.length && asked < index + AHEAD; asked++)
+      port1.postMessage({
+        size: sizes[asked]!,
+        at: stamping.at(),
+        stamp: clock.now(),
+        ...(asked === index
+          ? { from: { generator: here.state(), clock: clock.lastIssued, chain: chain.head } }
+          : {}),
+      } satisfies ToWorker);
   };
   const poll = (): FromWorker | null => {
     const message = receiveMessageOnPort(port1);
@@ -219,13 +225,10 @@ export function batchesOnWorker(
         const reply = waitForStart ? wait() : poll();
         if (reply === null || 'ready' in reply) {
           const batch = makeHere(size);
-          const { rows } = batch.stamped;
-          const width = rows.columns.patient.length + 2;
-          const ids = Array.from({ length: rows.count }, (_, n) => rows.patients[n * width]);
-          port1.postMessage({ replay: ids as string[] } satisfies ToWorker);
           if (reply) {
             mode = 'worker';
-            ask(true);
+            asked = index;
+            ask();
           }
           return batch;
         }
@@ -236,7 +239,7 @@ export function batchesOnWorker(
         if ('batch' in reply && reply.batch.stamped.rows.count === size) {
           fromWorker += 1;
           index += 1;
-          ask(false);
+          ask();
           return reply.batch;
         }
         const reason = 'error' in reply ? reply.error : 'an unexpected answer';

@@ -39,8 +39,17 @@ export interface GeneratorOptions {
   newId?: () => string;
 }
 
+/**
+ * Where a generator is (its random stream and the adults it remembers as possible parents): plain
+ * data, so that a generator on another thread can go on from there.
+ */
+export interface GeneratorState {
+  random: [number, number, number, number];
+  parents: Array<[culture: string, adults: Parent[]]>;
+}
+
 /** A potential parent: adults are remembered so that children can have a patient as guardian. */
-interface Parent {
+export interface Parent {
   id: string;
   age: number;
   female: boolean;
@@ -279,6 +288,27 @@ export class PatientGenerator {
     // Clinics in countries without a number plan here get international numbers.
     this.phoneCountry = hasNumberPlan(options.country) ? options.country : 'GB';
     this.titles = TITLES[options.locale.slice(0, 2)] ?? null;
+  }
+
+  state(): GeneratorState {
+    return {
+      random: this.random.state(),
+      parents: [...this.parents].map(([culture, adults]) => [
+        culture,
+        adults.map((p) => ({ ...p })),
+      ]),
+    };
+  }
+
+  /** Goes on from where another generator with the same options was (see `state`). */
+  restore(state: GeneratorState): void {
+    this.random.restore(state.random);
+    this.parents.clear();
+    for (const [culture, adults] of state.parents)
+      this.parents.set(
+        culture,
+        adults.map((p) => ({ ...p })),
+      );
   }
 
   next(): NewPatientRecord {

@@ -14,6 +14,18 @@ export class Random {
     for (let i = 0; i < 15; i++) this.nextUint32();
   }
 
+  /** Where the stream is: a generator restored to it (`restore`) goes on with the same numbers. */
+  state(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  restore([a, b, c, d]: readonly [number, number, number, number]): void {
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+  }
+
   nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;
     this.d = (this.d + 1) | 0;

@@ -20,8 +20,11 @@ export interface SeedOptions {
   onProgress?: (done: number, total: number) => void;
   /** Ids of the patients and their records; with it, patients are generated on this thread. */
   newId?: () => string;
-  /** Generate on a worker thread (the default) when there is more than one batch. */
-  worker?: boolean;
+  /**
+   * Generate on a worker thread: by default for loads beyond the first small batches; never with
+   * false; with 'wait', also when small, after waiting for it to start (for tests).
+   */
+  worker?: boolean | 'wait';
 }
 
 export interface SeedSummary {
@@ -31,6 +34,8 @@ export interface SeedSummary {
   documents: number;
   insurancePolicies: number;
   minorsWithGuardian: number;
+  /** Of the patients, how many were generated on a worker thread. */
+  madeOnWorker: number;
 }
 
 /** Tables the seed writes to; their secondary indexes are rebuilt once at the end of a big load. */
@@ -50,6 +55,10 @@ const LOADED_TABLES = [
  */
 const REBUILD_INDEXES_FROM = 5_000;
 
+/** Batches of the first patients: small, see `seedPatients`. */
+const STARTING_BATCH = 1_000;
+const STARTING_PATIENTS = 10_000;
+
 /** Patients per transaction: bounds the memory a transaction holds (about 5 kB a patient). */
 const PATIENTS_PER_TRANSACTION = 200_000;
 
@@ -61,9 +70,9 @@ const PATIENTS_PER_TRANSACTION = 200_000;
  *
  * For speed on large loads, and only for the duration of the load, the store uses a rollback
  * journal instead of its write-ahead log (each page is then encrypted and written once rather than
- * three times), a page cache large enough to hold the transaction, two threads for sorting, and
- * secondary indexes dropped and recreated inside the same transaction (so they can never be left
- * missing). The store is back in WAL mode with its usual cache when this returns or throws.
+ * three times), a page cache large enough to hold the transaction, and secondary indexes dropped
+ * and recreated inside the same transaction (so they can never be left missing). The store is
+ * back in WAL mode with its usual cache when this returns or throws.
  */
 export async function seedPatients(
   store: OpenStore,
@@ -91,18 +100,27 @@ export async function seedPatients(
     documents: 0,
     insurancePolicies: 0,
     minorsWithGuardian: 0,
+    madeOnWorker: 0,
   };
   const total = options.count;
   options.onProgress?.(0, total);
   if (total <= 0) return summary;
 
   // Batch sizes, transaction by transaction, so that a worker can make each before it is needed.
+  // The first ones are small: they are made here while the worker starts (most of a second), and
+  // the sooner one is written, the sooner the worker takes over.
   const transactions: number[][] = [];
+  let planned = 0;
   for (let left = total; left > 0;) {
     const inThisTransaction = Math.min(PATIENTS_PER_TRANSACTION, left);
     const sizes: number[] = [];
-    for (let planned = 0; planned < inThisTransaction; planned += batchSize)
-      sizes.push(Math.min(batchSize, inThisTransaction - planned));
+    for (let inThis = 0; inThis < inThisTransaction;) {
+      const most = planned < STARTING_PATIENTS ? Math.min(STARTING_BATCH, batchSize) : batchSize;
+      const size = Math.min(most, inThisTransaction - inThis);
+      sizes.push(size);
+      inThis += size;
+      planned += size;
+    }
     transactions.push(sizes);
     left -= inThisTransaction;
   }
@@ -123,9 +141,13 @@ export async function seedPatients(
     chain,
     at: () => writer.now().toISOString(),
   };
+  const worker =
+    !options.newId &&
+    sizes.length > 1 &&
+    (options.worker === undefined ? total > STARTING_PATIENTS : options.worker !== false);
   const batches: PatientBatches =
-    (options.worker !== false && !options.newId && sizes.length > 1
-      ? batchesOnWorker(settings, newId, sizes, stamping, writer)
+    (worker
+      ? batchesOnWorker(settings, newId, sizes, stamping, writer, options.worker === 'wait')
       : null) ?? batchesHere(settings, newId, sizes, stamping);
 
   const restore = prepareForLoad(sqlite, Math.min(total, PATIENTS_PER_TRANSACTION));
@@ -139,7 +161,9 @@ export async function seedPatients(
         const book = large ? suspendBookTriggers(sqlite) : null;
         let written = 0;
         for (const size of transaction) {
+          const before = batches.fromWorker();
           const { stamped, minorsWithGuardian } = batches.next();
+          if (batches.fromWorker() > before) summary.madeOnWorker += size;
           writePatientRows(sqlite, recorder, stamped);
           const { rows } = stamped;
           summary.phones += rows.owners.patient_phone.length;
@@ -175,14 +199,11 @@ export async function seedPatients(
  */
 function prepareForLoad(sqlite: SqliteDatabase, patients: number): () => void {
   const cacheSize = sqlite.pragma('cache_size', { simple: true }) as number;
-  const threads = sqlite.pragma('threads', { simple: true }) as number;
   const journal = String(sqlite.pragma('journal_mode', { simple: true }));
   // About 5 kB of pages a patient (rows, change records, audit events, indexes), with headroom;
   // between 64 MiB and 1.5 GiB.
   const cacheKiB = Math.min(1_536 * 1024, Math.max(64 * 1024, Math.ceil(patients * 8)));
   sqlite.pragma(`cache_size=${-cacheKiB}`);
-  // Recreating the indexes sorts every row: a second thread halves the wait on two cores.
-  sqlite.pragma('threads=2');
   let switched = false;
   if (journal.toLowerCase() === 'wal') {
     try {
@@ -194,7 +215,6 @@ function prepareForLoad(sqlite: SqliteDatabase, patients: number): () => void {
   }
   return () => {
     if (switched) sqlite.pragma(`journal_mode=${journal}`);
-    sqlite.pragma(`threads=${threads}`);
     sqlite.pragma(`cache_size=${cacheSize}`);
   };
 }
